@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Small helpers shared by the analyzers library: cleanup attributes in the
+ * style of systemd, and a few string helpers that work on (pointer, length)
+ * pairs, because kernel logs may contain NUL bytes. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _unused_ __attribute__((unused))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#define TAKE_PTR(p)                      \
+        ({                               \
+                typeof(p) _tp_ = (p);    \
+                (p) = NULL;              \
+                _tp_;                    \
+        })
+
+static inline void freep(void *p) {
+        free(*(void **) p);
+}
+#define _cleanup_free_ _cleanup_(freep)
+
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)  \
+        static inline void func##p(type *p) {    \
+                if (*p)                          \
+                        func(*p);                \
+        }
+
+static inline bool streq_ptr(const char *a, const char *b) {
+        if (!a || !b)
+                return a == b;
+        return strcmp(a, b) == 0;
+}
+
+static inline bool startswith_n(const char *s, size_t n, const char *prefix) {
+        size_t l = strlen(prefix);
+        return n >= l && memcmp(s, prefix, l) == 0;
+}
+
+static inline bool endswith_n(const char *s, size_t n, const char *suffix) {
+        size_t l = strlen(suffix);
+        return n >= l && memcmp(s + n - l, suffix, l) == 0;
+}
+
+/* memmem() for a NUL-terminated needle. */
+static inline const char *find_n(const char *s, size_t n, const char *needle) {
+        return memmem(s, n, needle, strlen(needle));
+}
+
+static inline bool contains_n(const char *s, size_t n, const char *needle) {
+        return find_n(s, n, needle) != NULL;
+}
