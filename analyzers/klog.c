@@ -416,6 +416,7 @@ static bool detect_monotonic_journal(const char *data, size_t len) {
 
 int klog_from_buffer(const void *data, size_t len, struct klog **ret) {
         _cleanup_free_ char *clean = NULL;
+        _cleanup_free_ uint32_t *linenos = NULL;
         struct strbuf out = STRBUF_INIT;
         struct klog *log = NULL;
         const char *src = data;
@@ -437,19 +438,30 @@ int klog_from_buffer(const void *data, size_t len, struct klog **ret) {
 
         mono = detect_monotonic_journal(clean, clen);
 
+        size_t n_input = 1;
+        for (size_t i = 0; i < clen; i++)
+                n_input += clean[i] == '\n';
+        linenos = malloc(n_input * sizeof(uint32_t));
+        if (!linenos) {
+                r = -ENOMEM;
+                goto fail;
+        }
+
         r = strbuf_reserve(&out, clen);
         if (r < 0)
                 goto fail;
+        size_t input_line = 0;
         for (pos = 0; pos < clen;) {
                 const char *nl = memchr(clean + pos, '\n', clen - pos);
                 size_t n = nl ? (size_t) (nl - (clean + pos)) : clen - pos;
                 size_t before = out.len;
 
+                input_line++;
                 if (normalize_line(clean + pos, n, mono, &out, &r) == LINE_KEEP) {
                         r = strbuf_putc(&out, '\n');
                         if (r < 0)
                                 goto fail;
-                        n_lines++;
+                        linenos[n_lines++] = (uint32_t) MIN(input_line, (size_t) UINT32_MAX);
                 } else {
                         if (r < 0)
                                 goto fail;
@@ -482,8 +494,8 @@ int klog_from_buffer(const void *data, size_t len, struct klog **ret) {
 
                 l->text = log->buf + pos;
                 l->len = n;
-                l->level = -1;
                 klog_parse_prefix(l->text, n, l);
+                l->lineno = linenos[log->n_lines - 1];
                 pos += n + 1;
         }
 
@@ -496,7 +508,7 @@ fail:
         return r;
 }
 
-int klog_from_fd(int fd, struct klog **ret) {
+int klog_read_fd(int fd, char **ret, size_t *len) {
         struct strbuf sb = STRBUF_INIT;
         struct stat st;
         int r;
@@ -513,27 +525,39 @@ int klog_from_fd(int fd, struct klog **ret) {
 
                 r = strbuf_reserve(&sb, 65536);
                 if (r < 0)
-                        goto out;
+                        goto fail;
                 k = read(fd, sb.buf + sb.len, 65536);
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
                         r = -errno;
-                        goto out;
+                        goto fail;
                 }
                 if (k == 0)
                         break;
                 sb.len += (size_t) k;
                 if (sb.len > KLOG_MAX_SIZE) {
                         r = -EFBIG;
-                        goto out;
+                        goto fail;
                 }
         }
-
-        r = klog_from_buffer(sb.buf ? sb.buf : "", sb.len, ret);
-out:
+        *len = sb.len;
+        *ret = strbuf_steal(&sb);
+        return *ret ? 0 : -ENOMEM;
+fail:
         strbuf_done(&sb);
         return r;
+}
+
+int klog_from_fd(int fd, struct klog **ret) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        int r;
+
+        r = klog_read_fd(fd, &buf, &len);
+        if (r < 0)
+                return r;
+        return klog_from_buffer(buf, len, ret);
 }
 
 int klog_from_file(const char *path, struct klog **ret) {

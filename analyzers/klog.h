@@ -38,6 +38,7 @@ struct klog_line {
         bool has_ts;
         int8_t level;           /* <N> syslog level, -1 when absent */
         uint32_t ctx_id;        /* caller id number (pid or cpu) */
+        uint32_t lineno;        /* 1-based line number in the input */
         double ts;              /* seconds since boot, when has_ts */
 };
 
@@ -52,6 +53,10 @@ struct klog {
 #define KLOG_MAX_SIZE ((size_t) 512 * 1024 * 1024)
 
 int klog_from_buffer(const void *data, size_t len, struct klog **ret);
+
+/* Reads a whole file descriptor (at most KLOG_MAX_SIZE bytes) into a
+ * NUL-terminated buffer; directories are refused with -EISDIR. */
+int klog_read_fd(int fd, char **ret, size_t *len);
 int klog_from_fd(int fd, struct klog **ret);
 int klog_from_file(const char *path, struct klog **ret);
 void klog_free(struct klog *log);

@@ -72,6 +72,8 @@ struct title_engine {
         struct vre *norm[ELEMENTSOF(norm_rules)];
         struct vre *timestamp_in_title;
         struct vre *frame_of_title;
+        struct compiled_stack *rip_stack;       /* RIP frame, then the call trace */
+        struct compiled_stack *rip_stack_stall; /* the same, with the stall extractor */
 };
 
 /* ------------------------------------------------------------------ */
@@ -188,6 +190,8 @@ void title_engine_free(struct title_engine *e) {
                 vre_free(e->norm[i]);
         vre_free(e->timestamp_in_title);
         vre_free(e->frame_of_title);
+        compiled_stack_free(e->rip_stack);
+        compiled_stack_free(e->rip_stack_stall);
         free(e);
 }
 
@@ -270,6 +274,13 @@ int title_engine_new(struct title_engine **ret, char *errbuf, size_t errlen) {
         if (r >= 0)
                 r = compile_one(".* in ((?:<[a-zA-Z0-9_: ]+>)?[a-zA-Z0-9_:]+)", &e->frame_of_title,
                                 errbuf, errlen);
+        if (r >= 0) {
+                struct stack_rule rip = { .parts = { title_rip_frame, title_call_trace, TR_PARSE } };
+                r = compile_stack(&rip, &e->rip_stack, errbuf, errlen);
+                rip.extractor = EXTRACT_STALL;
+                if (r >= 0)
+                        r = compile_stack(&rip, &e->rip_stack_stall, errbuf, errlen);
+        }
         if (r < 0)
                 goto fail;
 
@@ -1290,6 +1301,29 @@ out:
         if (r < 0)
                 title_result_done(ret);
         description_done(&d);
+        strbuf_done(&report);
+        return r;
+}
+
+int title_guilty_frame(struct title_engine *e, const struct klog *log, const struct title_scan *scan,
+                       size_t start, size_t to, bool stall, char **ret) {
+        struct strbuf report = STRBUF_INIT;
+        struct key_frame keys[4] = {};
+        size_t report_end = 0, end_line = 0, n_keys = 0;
+        bool ok = true;
+        int r;
+
+        *ret = NULL;
+        to = MIN(to, log->n_lines);
+        if (start >= to)
+                return 0;
+        r = build_report(log, scan, start, to, &report, &report_end, &end_line);
+        if (r >= 0 && report.buf)
+                r = extract_stack(e, stall ? e->rip_stack_stall : e->rip_stack, report.buf, report_end, keys,
+                                  &n_keys, &ok);
+        if (r >= 0 && ok && n_keys > 0)
+                *ret = TAKE_PTR(keys[0].canonical);
+        key_frames_done(keys, n_keys);
         strbuf_done(&report);
         return r;
 }

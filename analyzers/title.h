@@ -72,5 +72,12 @@ const char *title_type(const char *title);
  * returning a pointer into name. */
 const char *title_strip_syscall_prefix(const char *name);
 
+/* The guilty frame of the report starting at line `start`: the RIP/PC
+ * function, else the first non-generic call-trace frame (or, with stall,
+ * the frame above the first dispatcher). *ret is NULL when none. Used for
+ * reports the title rules have no format for (hard lockups, bare oopses). */
+int title_guilty_frame(struct title_engine *e, const struct klog *log, const struct title_scan *scan,
+                       size_t start, size_t to, bool stall, char **ret);
+
 /* Whether a function name is in the global list of generic frames. */
 bool title_frame_is_generic(struct title_engine *e, const char *name);

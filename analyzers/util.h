@@ -20,7 +20,7 @@
 
 #define TAKE_PTR(p)                      \
         ({                               \
-                typeof(p) _tp_ = (p);    \
+                __typeof__(p) _tp_ = (p);    \
                 (p) = NULL;              \
                 _tp_;                    \
         })

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "dumpfmt.h"
+#include "klog.h"
+#include "log.h"
+#include "report.h"
+#include "util.h"
+
+struct inputs {
+        char **v;
+        size_t n, cap;
+};
+
+static void inputs_done(struct inputs *in) {
+        for (size_t i = 0; i < in->n; i++)
+                free(in->v[i]);
+        free(in->v);
+}
+
+static int inputs_add(struct inputs *in, const char *path) {
+        if (in->n == in->cap) {
+                size_t cap = MAX(in->cap * 2, (size_t) 16);
+                char **v = realloc(in->v, cap * sizeof(char *));
+                if (!v)
+                        return -ENOMEM;
+                in->v = v;
+                in->cap = cap;
+        }
+        in->v[in->n] = strdup(path);
+        if (!in->v[in->n])
+                return -ENOMEM;
+        in->n++;
+        return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Every regular, non-hidden file directly in dir, in name order. */
+static int inputs_add_dir(struct inputs *in, const char *dir) {
+        struct inputs names = {};
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        d = opendir(dir);
+        if (!d)
+                return log_error_errno(-errno, "%s", dir);
+        while ((de = readdir(d))) {
+                struct stat st;
+                if (de->d_name[0] == '.')
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
+                        continue;
+                r = inputs_add(&names, de->d_name);
+                if (r < 0)
+                        break;
+        }
+        closedir(d);
+        if (r >= 0 && names.n > 0)
+                qsort(names.v, names.n, sizeof(char *), cmp_str);
+        for (size_t i = 0; r >= 0 && i < names.n; i++) {
+                _cleanup_free_ char *p = NULL;
+                if (asprintf(&p, "%s/%s", dir, names.v[i]) < 0) {
+                        p = NULL;
+                        r = -ENOMEM;
+                        break;
+                }
+                r = inputs_add(in, p);
+        }
+        inputs_done(&names);
+        if (r < 0)
+                return log_error_errno(r, "%s", dir);
+        return 0;
+}
+
+static void help(void) {
+        printf("Usage: vmcored analyze [OPTIONS] PATH|- [PATH...]\n"
+               "       vmcored analyze [OPTIONS] --batch DIR\n"
+               "\n"
+               "Analyze kernel logs (dmesg, vmcore-dmesg.txt, makedumpfile --dump-dmesg output,\n"
+               "serial console captures, journalctl -k / syslog) and report the crash: a\n"
+               "syzkaller-compatible title, a stable fingerprint, every crash report in the\n"
+               "log with its stack and registers, and the fatal one. '-' reads standard input.\n"
+               "\n"
+               "Options:\n"
+               "  -j, --json        print JSON (docs/report-schema.md); one object per line\n"
+               "                    when several logs are analyzed\n"
+               "  -b, --batch DIR   analyze every regular file in DIR (may be repeated)\n"
+               "  -h, --help        show this help\n"
+               "\n"
+               "Exit status: 0 when every input was analyzed (crash found or not), 1 when an\n"
+               "input could not be read, 2 on a usage error.\n");
+}
+
+static void print_json_error(const char *source, const char *msg) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "schema", json_object_new_string(VMC_REPORT_SCHEMA));
+        json_object_object_add(o, "source", json_object_new_string(source));
+        json_object_object_add(o, "error", json_object_new_string(msg));
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+}
+
+/* Reads one input and analyzes it; logs a one-line error on failure. */
+static int analyze_one(struct vmc_analyzer *a, const char *path, struct vmc_report **ret, char *err,
+                       size_t errlen) {
+        _cleanup_free_ char *buf = NULL;
+        struct klog *log = NULL;
+        enum dump_format fmt;
+        size_t len = 0;
+        int fd = 0, r;
+
+        if (strcmp(path, "-") != 0) {
+                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0) {
+                        r = -errno;
+                        snprintf(err, errlen, "%s", strerror(-r));
+                        return r;
+                }
+        }
+        r = klog_read_fd(fd, &buf, &len);
+        if (fd > 0)
+                close(fd);
+        if (r < 0) {
+                snprintf(err, errlen, "%s", r == -EFBIG ? "too large for a kernel log" : strerror(-r));
+                return r;
+        }
+
+        fmt = dump_format_detect(buf, len);
+        if (fmt != DUMP_FORMAT_NONE) {
+                snprintf(err, errlen,
+                         "is a %s crash dump, which this version cannot read; "
+                         "extract its log with 'makedumpfile --dump-dmesg' and analyze that",
+                         dump_format_name(fmt));
+                return -EMEDIUMTYPE;
+        }
+
+        r = klog_from_buffer(buf, len, &log);
+        if (r < 0) {
+                snprintf(err, errlen, "%s", strerror(-r));
+                return r;
+        }
+        r = vmc_analyze_log(a, log, path, ret);
+        if (r < 0)
+                snprintf(err, errlen, "analysis failed: %s", strerror(-r));
+        return r;
+}
+
+int cmd_analyze(int argc, char **argv) {
+        static const struct option options[] = {
+                { "json", no_argument, NULL, 'j' },
+                { "batch", required_argument, NULL, 'b' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        struct vmc_analyzer *a = NULL;
+        struct inputs in = {};
+        bool json = false, batch = false;
+        size_t n_crash = 0, n_failed = 0;
+        struct timespec t0, t1;
+        char errbuf[512] = "";
+        int c, r, ret = 0;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "jb:h", options, NULL)) >= 0) {
+                switch (c) {
+                case 'j':
+                        json = true;
+                        break;
+                case 'b':
+                        batch = true;
+                        r = inputs_add_dir(&in, optarg);
+                        if (r < 0) {
+                                ret = 1;
+                                goto out;
+                        }
+                        break;
+                case 'h':
+                        help();
+                        goto out;
+                default:
+                        ret = EXIT_USAGE;
+                        goto out;
+                }
+        }
+        for (int i = optind; i < argc; i++)
+                if (inputs_add(&in, argv[i]) < 0) {
+                        log_error_errno(-ENOMEM, "arguments");
+                        ret = 1;
+                        goto out;
+                }
+        if (in.n == 0 && !batch) {
+                log_error("analyze: no input given (a path, '-' for standard input, or --batch DIR)");
+                ret = EXIT_USAGE;
+                goto out;
+        }
+
+        r = vmc_analyzer_new(&a, errbuf, sizeof(errbuf));
+        if (r < 0) {
+                log_error_errno(r, "cannot set up the analyzer%s%s", *errbuf ? ": " : "", errbuf);
+                ret = 1;
+                goto out;
+        }
+
+        bool multi = batch || in.n > 1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (size_t i = 0; i < in.n; i++) {
+                struct vmc_report *rep = NULL;
+                char err[512] = "";
+
+                r = analyze_one(a, in.v[i], &rep, err, sizeof(err));
+                if (r < 0) {
+                        log_error("%s: %s", in.v[i], err);
+                        if (json && multi)
+                                print_json_error(in.v[i], err);
+                        n_failed++;
+                        continue;
+                }
+                if (rep->title_event >= 0)
+                        n_crash++;
+                if (json) {
+                        json_object *o = vmc_report_to_json(rep);
+                        if (!o) {
+                                log_error_errno(-ENOMEM, "%s", in.v[i]);
+                                n_failed++;
+                        } else {
+                                puts(json_object_to_json_string_ext(
+                                        o, multi ? JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE
+                                                 : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+                                json_object_put(o);
+                        }
+                } else {
+                        if (i > 0)
+                                putchar('\n');
+                        vmc_report_print(rep, stdout);
+                }
+                vmc_report_free(rep);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if (fflush(stdout) != 0) {
+                log_error_errno(-errno, "standard output");
+                ret = 1;
+        }
+        if (multi)
+                fprintf(stderr, "vmcored: analyzed %zu inputs: %zu with a crash, %zu unreadable, in %.3f s\n",
+                        in.n, n_crash, n_failed,
+                        (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9);
+        if (n_failed > 0)
+                ret = 1;
+out:
+        vmc_analyzer_free(a);
+        inputs_done(&in);
+        return ret;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "log.h"
+
+static const struct {
+        const char *name;
+        int (*run)(int argc, char **argv);
+        const char *summary;
+} commands[] = {
+        { "analyze", cmd_analyze, "analyze kernel logs: crash title, fingerprint, events" },
+};
+
+static void usage(FILE *f) {
+        fprintf(f,
+                "Usage: vmcored [--help] [--version] COMMAND [ARGS...]\n"
+                "\n"
+                "Kernel crash intake: works out what crashed from a kernel log, with a\n"
+                "syzkaller-compatible title and a stable fingerprint.\n"
+                "\n"
+                "Commands:\n");
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f,
+                "\n"
+                "Options:\n"
+                "  -h, --help     show this help\n"
+                "      --version  show the version\n"
+                "\n"
+                "Run 'vmcored COMMAND --help' for the options of a command.\n");
+}
+
+int main(int argc, char **argv) {
+        if (argc < 2) {
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+                usage(stdout);
+                return 0;
+        }
+        if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+                printf("vmcored %s\n", PACKAGE_VERSION);
+                return 0;
+        }
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (strcmp(argv[1], commands[i].name) == 0)
+                        return commands[i].run(argc - 1, argv + 1);
+
+        log_error("unknown command '%s' (see 'vmcored --help')", argv[1]);
+        return EXIT_USAGE;
+}
