@@ -148,6 +148,19 @@ static uint8_t marker_stack(const char *m, size_t len, bool *end_task) {
 
 static bool looks_like_regs(const char *s, size_t n);
 
+/* "7d20: ffffffc055663000 ffffff9009e02000 ..." (arm exception stacks) */
+static bool is_hex_dump(const char *s, size_t n) {
+        size_t p = 0;
+        while (p < n && is_hex(s[p]))
+                p++;
+        if (p < 4 || p + 2 >= n || s[p] != ':' || s[p + 1] != ' ')
+                return false;
+        for (size_t q = p + 2; q < n; q++)
+                if (!is_hex(s[q]) && s[q] != ' ')
+                        return false;
+        return true;
+}
+
 enum trace_line frame_parse_trace_line(const char *s, size_t n, uint8_t *stack, struct frame *f) {
         size_t p = skip_spaces(s, n, 0), mlen;
         bool saw_marker = false, end_task = false;
@@ -218,6 +231,8 @@ enum trace_line frame_parse_trace_line(const char *s, size_t n, uint8_t *stack, 
         /* Lines that sit inside a trace without being frames. */
         if (saw_marker)
                 return end_task ? TRACE_END_MARKER : TRACE_MARKER;
+        if (startswith_n(s + p, n - p, "Exception stack(") || is_hex_dump(s + p, n - p))
+                return TRACE_SKIP;
         if (n_addr > 0 || contains_n(s, n, " [inline]") || startswith_n(s + p, n - p, "Code: ") ||
             startswith_n(s + p, n - p, "RIP: ") || startswith_n(s + p, n - p, "EIP: ") ||
             looks_like_regs(s + p, n - p))
@@ -238,8 +253,9 @@ bool frame_parse_ip_line(const char *s, size_t n, struct frame *f, bool *user) {
         *f = (struct frame){ .reliable = true };
         *user = false;
 
-        if (startswith_n(s + p, n - p, "RIP: ") || startswith_n(s + p, n - p, "EIP: ")) {
-                size_t q = skip_spaces(s, n, p + 5), seg_b = q;
+        if (startswith_n(s + p, n - p, "RIP: ") || startswith_n(s + p, n - p, "EIP: ") ||
+            startswith_n(s + p, n - p, "IP: ")) {
+                size_t q = skip_spaces(s, n, p + (s[p] == 'I' ? 4 : 5)), seg_b = q;
                 uint64_t seg = parse_hex(s, n, &q);
                 if (q > seg_b && q < n && s[q] == ':')
                         q++;

@@ -141,7 +141,7 @@ static bool match_after(const char *s, size_t n, size_t p, struct klog_line *l) 
         static const char login[] = " login: ";
         const size_t ll = sizeof(login) - 1;
 
-        if (memmem(s + p, n - p, login, ll)) {
+        if (find_n(s + p, n - p, login)) {
                 for (size_t i = n - ll + 1; i-- > p;) {
                         if (memcmp(s + i, login, ll) != 0)
                                 continue;
@@ -183,7 +183,7 @@ bool klog_parse_prefix(const char *s, size_t n, struct klog_line *l) {
         }
 
         /* Like the reference, strip through the first "] " of the line. */
-        close = memmem(s, n, "] ", 2);
+        close = find_n(s, n, "] ");
         l->body = close ? (size_t) (close - s) + 2 : n;
 
         const char *body = s + l->body;
@@ -216,6 +216,9 @@ static bool is_month(const char *s) {
  * returns the length of the date and the following space, or 0. */
 static size_t syslog_date_len(const char *s, size_t n) {
         size_t p;
+
+        if (n < 16 || !((s[0] >= 'A' && s[0] <= 'S') || is_digit(s[0])))
+                return 0;
 
         if (n >= 16 && is_month(s) && s[3] == ' ' && (is_digit(s[4]) || s[4] == ' ') &&
             is_digit(s[5]) && s[6] == ' ' && is_digit(s[7]) && is_digit(s[8]) && s[9] == ':' &&
@@ -291,6 +294,8 @@ static size_t dmesg_decode_len(const char *s, size_t n) {
         size_t p = 0;
         bool ok = false;
 
+        if (n < 10 || s[0] < 'a' || s[0] > 'u')
+                return 0;
         for (size_t i = 0; i < ELEMENTSOF(facilities); i++)
                 if (startswith_n(s, n, facilities[i])) {
                         p = strlen(facilities[i]);
@@ -329,7 +334,7 @@ static bool monotonic_journal_prefix(const char *s, size_t n, size_t *host, size
 
         if (n == 0 || s[0] != '[' || !match_stamp_at(s, n, 0, &l) || l.ctx_kind != KLOG_CTX_CONSOLE)
                 return false;
-        close = memmem(s, n, "] ", 2);
+        close = find_n(s, n, "] ");
         if (!close)
                 return false;
         h = p = (size_t) (close - s) + 2;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "needles.h"
 #include "oops.h"
 #include "regex.h"
 #include "strbuf.h"
@@ -86,7 +87,7 @@ static const struct {
 };
 
 struct oops_engine {
-        struct vre *ext_scan;
+        struct needles *ext_scan;
         struct vre *cpu_line;
         struct vre *pid_line;
         struct vre *taint_line;
@@ -104,7 +105,7 @@ struct oops_engine {
 void oops_engine_free(struct oops_engine *o) {
         if (!o)
                 return;
-        vre_free(o->ext_scan);
+        needles_free(o->ext_scan);
         vre_free(o->cpu_line);
         vre_free(o->pid_line);
         vre_free(o->taint_line);
@@ -121,7 +122,7 @@ void oops_engine_free(struct oops_engine *o) {
 }
 
 int oops_engine_new(struct oops_engine **ret, char *errbuf, size_t errlen) {
-        struct strbuf alt = STRBUF_INIT;
+        const char *list[ELEMENTSOF(ext_needles)];
         struct oops_engine *o;
         int r = 0;
 
@@ -129,11 +130,9 @@ int oops_engine_new(struct oops_engine **ret, char *errbuf, size_t errlen) {
         if (!o)
                 return -ENOMEM;
 
-        for (size_t i = 0; i < ELEMENTSOF(ext_needles) && r >= 0; i++)
-                r = strbuf_printf(&alt, "%s\\Q%s\\E", i ? "|" : "", ext_needles[i].needle);
-        if (r >= 0)
-                r = vre_compile(alt.buf, &o->ext_scan, errbuf, errlen);
-        strbuf_done(&alt);
+        for (size_t i = 0; i < ELEMENTSOF(ext_needles); i++)
+                list[i] = ext_needles[i].needle;
+        r = needles_new(list, ELEMENTSOF(ext_needles), &o->ext_scan);
 
 #define C(field, pattern)                                                        \
         do {                                                                     \
@@ -141,7 +140,7 @@ int oops_engine_new(struct oops_engine **ret, char *errbuf, size_t errlen) {
                         r = vre_compile(pattern, &o->field, errbuf, errlen);     \
         } while (0)
 
-        C(cpu_line, "^\\s*CPU: (\\d+) (?:UID: \\d+ )?PID: (\\d+) Comm: (.*?) (?:Not tainted|Tainted: ([A-Z ]*?)) +(\\d\\S*)(?: +(.*?))?\\s*$");
+        C(cpu_line, "^\\s*CPU: (\\d+) (?:UID: \\d+ )?PID: (\\d+) Comm: (.*?)(?: Kdump: loaded)? (?:Not tainted|Tainted: ([A-Z ]*?)) +(\\d\\S*)(?: +(.*?))?\\s*$");
         C(pid_line, "^\\s*Pid: (\\d+), comm: (.*?) (?:Not tainted|Tainted: ([A-Z ]*?)) +(\\d\\S*)(?: +(.*?))?\\s*$");
         C(taint_line, "^\\s*(?:Not tainted|Tainted: ([A-Z ]*?)) +(\\d\\S*)(?: +(.*?))?\\s*$");
         C(warn_at, "WARNING: CPU: (\\d+) PID: (\\d+) at (\\S+)");
@@ -357,6 +356,18 @@ static int push_frame(struct oops_event *ev, struct frame *f) {
         return 0;
 }
 
+/* The "[#N]" of an oops/die line ("Oops: 0002 [#1] SMP"), or 0. */
+static int die_counter(const char *s, size_t n) {
+        const char *p = find_n(s, n, "[#");
+        int v = 0;
+
+        if (!p)
+                return 0;
+        for (p += 2; p < s + n && *p >= '0' && *p <= '9' && v < 100000; p++)
+                v = v * 10 + (*p - '0');
+        return p < s + n && *p == ']' ? v : 0;
+}
+
 /* Reads the event's own lines (same printk context) for CPU/PID/comm,
  * taint, release, hardware, RIP, registers, modules and the first call
  * trace. */
@@ -377,6 +388,8 @@ static int parse_event_body(struct oops_engine *o, const struct klog *log, struc
                         continue;
                 s = klog_body(l, &n);
 
+                if (ev->die_count == 0 && i - ev->line < 30)
+                        ev->die_count = die_counter(s, n);
                 if (i == ev->line) {
                         parse_header_fields(o, s, n, ev);
                         /* The GPF/page-fault header is not the place for
@@ -569,22 +582,14 @@ struct candidate {
 
 static int scan_ext(struct oops_engine *o, const struct klog *log, enum ext_kind **ret) {
         enum ext_kind *ext = calloc(MAX(log->n_lines, (size_t) 1), sizeof(*ext));
-        size_t pos = 0, idx = 0;
 
         if (!ext)
                 return -ENOMEM;
-        while (pos < log->len && vre_search(o->ext_scan, log->buf, log->len, pos)) {
-                size_t b, e;
-                vre_group(o->ext_scan, 0, &b, &e);
-                while (idx + 1 < log->n_lines && (size_t) (log->lines[idx + 1].text - log->buf) <= b)
-                        idx++;
-                const struct klog_line *l = &log->lines[idx];
-                for (size_t k = 0; k < ELEMENTSOF(ext_needles); k++)
-                        if (contains_n(l->text, l->len, ext_needles[k].needle)) {
-                                ext[idx] = ext_needles[k].kind;
-                                break;
-                        }
-                pos = (size_t) (l->text - log->buf) + l->len + 1;
+        for (size_t i = 0; i < log->n_lines; i++) {
+                uint64_t m = needles_scan(o->ext_scan, log->lines[i].text, log->lines[i].len);
+                /* The first needle in table order decides. */
+                if (m)
+                        ext[i] = ext_needles[__builtin_ctzll(m)].kind;
         }
         *ret = ext;
         return 0;
@@ -886,8 +891,23 @@ enum cause {
         CAUSE_KIND,
 };
 
+/* Among the oops-like crash events before `to`: the one with the highest
+ * die counter (it is the oops that took the machine down; a concurrent one
+ * that never reached its "Oops: [#N]" line was cut short), else the last. */
+static ssize_t best_oops(const struct oops_event *ev, size_t to) {
+        ssize_t best = -1;
+
+        for (size_t i = 0; i < to; i++) {
+                if (!ev[i].crash || !oops_like(ev[i].kind))
+                        continue;
+                if (best < 0 || ev[i].die_count >= ev[best].die_count)
+                        best = (ssize_t) i;
+        }
+        return best;
+}
+
 ssize_t oops_fatal_event(const struct oops_event *ev, size_t n) {
-        ssize_t panic = -1, last = -1, last_oops = -1;
+        ssize_t panic = -1, last = -1, oops;
 
         for (size_t i = 0; i < n; i++)
                 if (ev[i].panic) {
@@ -918,35 +938,33 @@ ssize_t oops_fatal_event(const struct oops_event *ev, size_t n) {
                 else if (strstr(h, "achine check") || strstr(h, "ardware error") || strstr(h, "MCE"))
                         cause = CAUSE_KIND, want = OOPS_HARDWARE_ERROR;
 
-                if (cause == CAUSE_NONE)
+                switch (cause) {
+                case CAUSE_NONE:
                         return panic;
-                for (ssize_t i = panic; i-- > 0;) {
-                        bool match;
-                        switch (cause) {
-                        case CAUSE_ANY:
-                                match = ev[i].crash;
-                                break;
-                        case CAUSE_OOPS:
-                                match = ev[i].crash && oops_like(ev[i].kind);
-                                break;
-                        default:
-                                match = ev[i].kind == want;
-                                break;
-                        }
-                        if (match)
-                                return i;
+                case CAUSE_OOPS:
+                        oops = best_oops(ev, (size_t) panic);
+                        return oops >= 0 ? oops : panic;
+                case CAUSE_ANY:
+                        for (ssize_t i = panic; i-- > 0;)
+                                if (ev[i].crash)
+                                        return i;
+                        return panic;
+                case CAUSE_KIND:
+                        for (ssize_t i = panic; i-- > 0;)
+                                if (ev[i].kind == want)
+                                        return i;
+                        return panic;
                 }
                 return panic;
         }
 
-        for (size_t i = 0; i < n; i++) {
-                if (!ev[i].crash)
-                        continue;
-                last = (ssize_t) i;
-                if (oops_like(ev[i].kind))
-                        last_oops = (ssize_t) i;
-        }
-        return last_oops >= 0 ? last_oops : last;
+        oops = best_oops(ev, n);
+        if (oops >= 0)
+                return oops;
+        for (size_t i = 0; i < n; i++)
+                if (ev[i].crash)
+                        last = (ssize_t) i;
+        return last;
 }
 
 int oops_linux_version(const struct klog *log, char **ret) {

@@ -95,6 +95,7 @@ struct oops_event {
         char *build;
         char *hardware;
         char *location;         /* source location of WARN/BUG, e.g. "lib/list_debug.c:62" */
+        int die_count;          /* N of "[#N]" on the Oops/die line, 0 when none */
 
         bool has_rip;
         struct frame rip;

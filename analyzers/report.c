@@ -194,6 +194,29 @@ static const char *arch_from_release(const char *rel) {
         return NULL;
 }
 
+/* Entry code names that exist on one architecture only. */
+static const char *arch_from_frames(const struct oops_event *e) {
+        static const struct {
+                const char *prefix;
+                const char *arch;
+        } marks[] = {
+                { "entry_SYSCALL_64", "x86_64" }, { "do_syscall_64", "x86_64" }, { "__x64_sys_", "x86_64" },
+                { "asm_exc_", "x86_64" }, { "asm_sysvec_", "x86_64" }, { "__arm64_sys_", "arm64" },
+                { "el0_svc", "arm64" }, { "el0t_64_", "arm64" }, { "el1h_64_", "arm64" },
+                { "vector_swi", "arm" }, { "ret_fast_syscall", "arm" }, { "do_trap_ecall_u", "riscv" },
+                { "handle_exception", "riscv" }, { "system_call_exception", "powerpc" },
+        };
+        for (size_t i = 0; i < e->n_frames; i++) {
+                const char *f = e->frames[i].function;
+                if (!f)
+                        continue;
+                for (size_t k = 0; k < ELEMENTSOF(marks); k++)
+                        if (strncmp(f, marks[k].prefix, strlen(marks[k].prefix)) == 0)
+                                return marks[k].arch;
+        }
+        return NULL;
+}
+
 const char *vmc_report_arch(const struct vmc_report *r) {
         const struct oops_event *m = main_event(r);
         const char *arch = NULL;
@@ -202,6 +225,10 @@ const char *vmc_report_arch(const struct vmc_report *r) {
                 return arch;
         for (size_t i = 0; i < r->n_events && !arch; i++)
                 arch = arch_from_regs(&r->events[i]);
+        if (arch)
+                return arch;
+        for (size_t i = 0; i < r->n_events && !arch; i++)
+                arch = arch_from_frames(&r->events[i]);
         if (arch)
                 return arch;
         if (m && (arch = arch_from_release(m->release)))
@@ -283,10 +310,21 @@ static const struct frame *guilty_frame(const struct oops_event *e) {
 
 /* ---- JSON ---- */
 
+/* Keys are string literals, added once each: no copy, no lookup. */
+static void jadd(json_object *o, const char *key, json_object *v) {
+        json_object_object_add_ex(o, key, v, JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
+}
+
 static json_object *jstr_n(const char *s, size_t n) {
         _cleanup_free_ char *clean = NULL;
+        bool ascii = true;
+
         if (!s)
                 return NULL;
+        for (size_t i = 0; i < n && ascii; i++)
+                ascii = (unsigned char) s[i] - 1 < 0x7f;
+        if (ascii)
+                return json_object_new_string_len(s, (int) n);
         clean = utf8_sanitize(s, n);
         return clean ? json_object_new_string(clean) : NULL;
 }
@@ -320,13 +358,13 @@ static json_object *frame_json(const struct frame *f) {
         json_object *o = json_object_new_object();
         if (!o)
                 return NULL;
-        json_object_object_add(o, "function", jstr(f->function));
-        json_object_object_add(o, "offset", f->has_offset ? json_object_new_int64((int64_t) f->offset) : NULL);
-        json_object_object_add(o, "size", f->has_offset ? json_object_new_int64((int64_t) f->size) : NULL);
-        json_object_object_add(o, "module", jstr(f->module));
-        json_object_object_add(o, "address", f->address ? jhex(f->address) : NULL);
-        json_object_object_add(o, "reliable", json_object_new_boolean(f->reliable));
-        json_object_object_add(o, "stack", json_object_new_string(stack_name(f->stack)));
+        jadd(o, "function", jstr(f->function));
+        jadd(o, "offset", f->has_offset ? json_object_new_int64((int64_t) f->offset) : NULL);
+        jadd(o, "size", f->has_offset ? json_object_new_int64((int64_t) f->size) : NULL);
+        jadd(o, "module", jstr(f->module));
+        jadd(o, "address", f->address ? jhex(f->address) : NULL);
+        jadd(o, "reliable", json_object_new_boolean(f->reliable));
+        jadd(o, "stack", json_object_new_string(stack_name(f->stack)));
         return o;
 }
 
@@ -373,8 +411,8 @@ static json_object *guilty_json(const struct oops_event *e) {
         if (!o)
                 return NULL;
         g = guilty_frame(e);
-        json_object_object_add(o, "function", jstr(e->frame));
-        json_object_object_add(o, "module", g ? jstr(g->module) : NULL);
+        jadd(o, "function", jstr(e->frame));
+        jadd(o, "module", g ? jstr(g->module) : NULL);
         return o;
 }
 
@@ -384,41 +422,41 @@ static json_object *event_json(const struct vmc_report *r, size_t idx) {
 
         if (!o)
                 return NULL;
-        json_object_object_add(o, "title", jstr(e->title));
-        json_object_object_add(o, "alt_titles", strings_json(e->alts, e->n_alts));
-        json_object_object_add(o, "type", jstr(e->type));
-        json_object_object_add(o, "kind", json_object_new_string(oops_kind_name(e->kind)));
-        json_object_object_add(o, "crash", json_object_new_boolean(e->crash));
-        json_object_object_add(o, "fatal", json_object_new_boolean(r->fatal_event == (ssize_t) idx));
-        json_object_object_add(o, "corrupted", json_object_new_boolean(e->corrupted));
-        json_object_object_add(o, "corrupted_reason", jstr(e->corrupted_reason));
-        json_object_object_add(o, "fingerprint", jstr(r->event_fingerprints[idx]));
-        json_object_object_add(o, "guilty_frame", guilty_json(e));
-        json_object_object_add(o, "header", jstr(e->header));
-        json_object_object_add(o, "line", json_object_new_int64(r->log->lines[e->line].lineno));
-        json_object_object_add(o, "end_line", json_object_new_int64(r->log->lines[e->end_line].lineno));
-        json_object_object_add(o, "timestamp", e->has_ts ? json_object_new_double(e->ts) : NULL);
-        json_object_object_add(o, "cpu", e->cpu >= 0 ? json_object_new_int(e->cpu) : NULL);
-        json_object_object_add(o, "pid", e->pid >= 0 ? json_object_new_int(e->pid) : NULL);
-        json_object_object_add(o, "comm", jstr(e->comm));
-        json_object_object_add(o, "taint", jstr(e->taint));
-        json_object_object_add(o, "release", jstr(e->release));
-        json_object_object_add(o, "build", jstr(e->build));
-        json_object_object_add(o, "hardware", jstr(e->hardware));
-        json_object_object_add(o, "location", jstr(e->location));
-        json_object_object_add(o, "rip", e->has_rip ? frame_json(&e->rip) : NULL);
+        jadd(o, "title", jstr(e->title));
+        jadd(o, "alt_titles", strings_json(e->alts, e->n_alts));
+        jadd(o, "type", jstr(e->type));
+        jadd(o, "kind", json_object_new_string(oops_kind_name(e->kind)));
+        jadd(o, "crash", json_object_new_boolean(e->crash));
+        jadd(o, "fatal", json_object_new_boolean(r->fatal_event == (ssize_t) idx));
+        jadd(o, "corrupted", json_object_new_boolean(e->corrupted));
+        jadd(o, "corrupted_reason", jstr(e->corrupted_reason));
+        jadd(o, "fingerprint", jstr(r->event_fingerprints[idx]));
+        jadd(o, "guilty_frame", guilty_json(e));
+        jadd(o, "header", jstr(e->header));
+        jadd(o, "line", json_object_new_int64(r->log->lines[e->line].lineno));
+        jadd(o, "end_line", json_object_new_int64(r->log->lines[e->end_line].lineno));
+        jadd(o, "timestamp", e->has_ts ? json_object_new_double(e->ts) : NULL);
+        jadd(o, "cpu", e->cpu >= 0 ? json_object_new_int(e->cpu) : NULL);
+        jadd(o, "pid", e->pid >= 0 ? json_object_new_int(e->pid) : NULL);
+        jadd(o, "comm", jstr(e->comm));
+        jadd(o, "taint", jstr(e->taint));
+        jadd(o, "release", jstr(e->release));
+        jadd(o, "build", jstr(e->build));
+        jadd(o, "hardware", jstr(e->hardware));
+        jadd(o, "location", jstr(e->location));
+        jadd(o, "rip", e->has_rip ? frame_json(&e->rip) : NULL);
 
         frames = json_object_new_array();
         for (size_t i = 0; frames && i < e->n_frames; i++)
                 json_object_array_add(frames, frame_json(&e->frames[i]));
-        json_object_object_add(o, "frames", frames);
+        jadd(o, "frames", frames);
 
         regs = json_object_new_object();
         for (size_t i = 0; regs && i < e->n_regs; i++)
                 json_object_object_add(regs, e->regs[i].name, jstr(e->regs[i].value));
-        json_object_object_add(o, "registers", regs);
+        jadd(o, "registers", regs);
 
-        json_object_object_add(o, "modules", e->has_modules ? modules_json(e) : NULL);
+        jadd(o, "modules", e->has_modules ? modules_json(e) : NULL);
         return o;
 }
 
@@ -436,47 +474,47 @@ json_object *vmc_report_to_json(const struct vmc_report *r) {
         if (!release)
                 release = banner_rel = banner_release(r->linux_banner);
 
-        json_object_object_add(o, "schema", json_object_new_string(VMC_REPORT_SCHEMA));
-        json_object_object_add(o, "source", jstr(r->source));
-        json_object_object_add(o, "title", t ? jstr(t->title) : NULL);
-        json_object_object_add(o, "alt_titles", t ? strings_json(t->alts, t->n_alts) : json_object_new_array());
-        json_object_object_add(o, "type", t ? jstr(t->type) : NULL);
-        json_object_object_add(o, "kind", t ? json_object_new_string(oops_kind_name(t->kind)) : NULL);
-        json_object_object_add(o, "corrupted", json_object_new_boolean(t && t->corrupted));
-        json_object_object_add(o, "corrupted_reason", t ? jstr(t->corrupted_reason) : NULL);
-        json_object_object_add(o, "fingerprint", jstr(r->fingerprint));
-        json_object_object_add(o, "koops_duphash", jstr(r->duphash));
-        json_object_object_add(o, "guilty_frame", guilty_json(t));
-        json_object_object_add(o, "title_event", r->title_event >= 0 ? json_object_new_int64(r->title_event) : NULL);
-        json_object_object_add(o, "fatal_event", r->fatal_event >= 0 ? json_object_new_int64(r->fatal_event) : NULL);
-        json_object_object_add(o, "panicked", json_object_new_boolean(r->panic_event >= 0));
+        jadd(o, "schema", json_object_new_string(VMC_REPORT_SCHEMA));
+        jadd(o, "source", jstr(r->source));
+        jadd(o, "title", t ? jstr(t->title) : NULL);
+        jadd(o, "alt_titles", t ? strings_json(t->alts, t->n_alts) : json_object_new_array());
+        jadd(o, "type", t ? jstr(t->type) : NULL);
+        jadd(o, "kind", t ? json_object_new_string(oops_kind_name(t->kind)) : NULL);
+        jadd(o, "corrupted", json_object_new_boolean(t && t->corrupted));
+        jadd(o, "corrupted_reason", t ? jstr(t->corrupted_reason) : NULL);
+        jadd(o, "fingerprint", jstr(r->fingerprint));
+        jadd(o, "koops_duphash", jstr(r->duphash));
+        jadd(o, "guilty_frame", guilty_json(t));
+        jadd(o, "title_event", r->title_event >= 0 ? json_object_new_int64(r->title_event) : NULL);
+        jadd(o, "fatal_event", r->fatal_event >= 0 ? json_object_new_int64(r->fatal_event) : NULL);
+        jadd(o, "panicked", json_object_new_boolean(r->panic_event >= 0));
         if (r->panic_event >= 0) {
                 const char *h = r->events[r->panic_event].header;
                 const char *m = strstr(h, "Kernel panic - not syncing: ");
-                json_object_object_add(o, "panic_message", jstr(m ? m + strlen("Kernel panic - not syncing: ") : h));
+                jadd(o, "panic_message", jstr(m ? m + strlen("Kernel panic - not syncing: ") : h));
         } else
-                json_object_object_add(o, "panic_message", NULL);
+                jadd(o, "panic_message", NULL);
 
         k = json_object_new_object();
         if (k) {
                 const char *taint = PICK_FIELD(r, taint);
-                json_object_object_add(k, "release", jstr(release));
-                json_object_object_add(k, "build", jstr(PICK_FIELD(r, build)));
-                json_object_object_add(k, "arch", jstr(vmc_report_arch(r)));
-                json_object_object_add(k, "taint", jstr(taint));
-                json_object_object_add(k, "taint_flags", taint_flags_json(taint));
-                json_object_object_add(k, "hardware", jstr(PICK_FIELD(r, hardware)));
-                json_object_object_add(k, "modules", mods ? modules_json(mods) : json_object_new_array());
-                json_object_object_add(k, "module_flags", module_flags_json(mods));
-                json_object_object_add(k, "banner", jstr(r->linux_banner));
+                jadd(k, "release", jstr(release));
+                jadd(k, "build", jstr(PICK_FIELD(r, build)));
+                jadd(k, "arch", jstr(vmc_report_arch(r)));
+                jadd(k, "taint", jstr(taint));
+                jadd(k, "taint_flags", taint_flags_json(taint));
+                jadd(k, "hardware", jstr(PICK_FIELD(r, hardware)));
+                jadd(k, "modules", mods ? modules_json(mods) : json_object_new_array());
+                jadd(k, "module_flags", module_flags_json(mods));
+                jadd(k, "banner", jstr(r->linux_banner));
         }
-        json_object_object_add(o, "kernel", k);
+        jadd(o, "kernel", k);
 
         events = json_object_new_array();
         for (size_t i = 0; events && i < r->n_events; i++)
                 json_object_array_add(events, event_json(r, i));
-        json_object_object_add(o, "events", events);
-        json_object_object_add(o, "lines", json_object_new_int64((int64_t) r->log->n_lines));
+        jadd(o, "events", events);
+        jadd(o, "lines", json_object_new_int64((int64_t) r->log->n_lines));
         return o;
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "demangle.h"
+#include "needles.h"
 #include "regex.h"
 #include "strbuf.h"
 #include "title.h"
@@ -57,10 +58,37 @@ static const struct norm_rule norm_rules[] = {
         { "(\\d+){7,}", "NUM" },
 };
 
+/* Fixed strings looked for in every line, after the report headers (whose
+ * needle index is their header index). */
+enum {
+        N_INFO_STACK,           /* title_info_with_stack[] */
+        N_START_IGNORE = N_INFO_STACK + 3,      /* title_report_start_ignores[] */
+        N_REPLAY = N_START_IGNORE + 5,
+        N_LOCK_DEBUG_OFF,
+        N_SENDING_NMI,
+        N_KERNEL_PANIC,
+        N_CIRCULAR_LOCKING,
+        N_KMSAN,
+        N_SHOULD_FAIL,
+        _N_EXTRA,
+};
+
+/* Memo of the global skip list: the same few hundred function names recur
+ * in every log, and the skip list is a 240-way alternation. */
+struct skip_memo {
+        char **keys;
+        uint8_t *vals;
+        size_t cap;
+        size_t n;
+};
+
 struct title_engine {
+        struct skip_memo memo;
+        struct vre *stack_start_any;
         struct compiled_header *headers;
         size_t n_headers;
-        struct vre *line_scan;          /* any header or informational message */
+        struct needles *needles;
+        uint64_t header_bits;           /* needle bits of the report headers */
         struct vre *frame_lines[4];
         size_t n_frame_lines;
         struct vre *stack_starts[12];
@@ -178,7 +206,12 @@ void title_engine_free(struct title_engine *e) {
                         vre_free(ch->suppressions[i]);
         }
         free(e->headers);
-        vre_free(e->line_scan);
+        needles_free(e->needles);
+        for (size_t i = 0; i < e->memo.cap; i++)
+                free(e->memo.keys[i]);
+        free(e->memo.keys);
+        free(e->memo.vals);
+        vre_free(e->stack_start_any);
         for (size_t i = 0; i < e->n_frame_lines; i++)
                 vre_free(e->frame_lines[i]);
         for (size_t i = 0; i < e->n_stack_starts; i++)
@@ -195,10 +228,14 @@ void title_engine_free(struct title_engine *e) {
         free(e);
 }
 
+static size_t extra_needle(size_t n_headers, size_t which) {
+        return n_headers + which;
+}
+
 int title_engine_new(struct title_engine **ret, char *errbuf, size_t errlen) {
         struct title_engine *e;
-        const char *scan_list[64];
-        size_t n_scan = 0;
+        const char *needle_list[NEEDLES_MAX];
+        size_t n_needles = 0;
         int r;
 
         e = calloc(1, sizeof(*e));
@@ -240,13 +277,27 @@ int title_engine_new(struct title_engine **ret, char *errbuf, size_t errlen) {
                         if (r < 0)
                                 goto fail;
                 }
-                scan_list[n_scan++] = hr->header;
+                needle_list[n_needles++] = hr->header;
+                e->header_bits |= UINT64_C(1) << h;
         }
-        for (size_t i = 0; title_info_with_stack[i]; i++)
-                scan_list[n_scan++] = title_info_with_stack[i];
-        scan_list[n_scan] = NULL;
-
-        r = compile_alternation(scan_list, true, &e->line_scan, errbuf, errlen);
+        for (size_t i = 0; i < 3; i++)
+                needle_list[n_needles++] = title_info_with_stack[i];
+        for (size_t i = 0; i < 5; i++)
+                needle_list[n_needles++] = title_report_start_ignores[i];
+        needle_list[n_needles++] = "** replaying previous printk message **";
+        needle_list[n_needles++] = "Disabling lock debugging due to kernel taint";
+        needle_list[n_needles++] = "Sending NMI from CPU";
+        needle_list[n_needles++] = "Kernel panic - not syncing";
+        needle_list[n_needles++] = "WARNING: possible circular locking dependency detected";
+        needle_list[n_needles++] = "BUG: KMSAN:";
+        needle_list[n_needles++] = "should_fail";
+        if (n_needles != extra_needle(e->n_headers, _N_EXTRA) || title_info_with_stack[3] ||
+            title_report_start_ignores[5]) {
+                snprintf(errbuf, errlen, "title rule tables and needle list disagree");
+                r = -EINVAL;
+                goto fail;
+        }
+        r = needles_new(needle_list, n_needles, &e->needles);
         if (r < 0)
                 goto fail;
 
@@ -262,7 +313,9 @@ int title_engine_new(struct title_engine **ret, char *errbuf, size_t errlen) {
                 if (r < 0)
                         goto fail;
         }
-        r = compile_one(title_fault_injection_frame, &e->fault_injection, errbuf, errlen);
+        r = compile_alternation(title_stack_starts, false, &e->stack_start_any, errbuf, errlen);
+        if (r >= 0)
+                r = compile_one(title_fault_injection_frame, &e->fault_injection, errbuf, errlen);
         if (r >= 0)
                 r = compile_alternation(title_skip_frames, false, &e->skip_global, errbuf, errlen);
         if (r >= 0)
@@ -294,73 +347,60 @@ fail:
 /* ------------------------------------------------------------------ */
 /* per-log scan                                                        */
 
-static bool header_matches(struct compiled_header *ch, const char *s, size_t n) {
-        if (!contains_n(s, n, ch->rule->header))
-                return false;
+static bool suppressed(struct compiled_header *ch, const char *s, size_t n) {
         for (size_t i = 0; i < ch->n_suppressions; i++)
                 if (vre_match(ch->suppressions[i], s, n))
-                        return false;
-        return true;
-}
-
-static bool contains_any(const char *s, size_t n, const char *const *list) {
-        for (size_t i = 0; list[i]; i++)
-                if (contains_n(s, n, list[i]))
                         return true;
         return false;
 }
 
+static uint64_t needle_bit(const struct title_engine *e, size_t which) {
+        return UINT64_C(1) << extra_needle(e->n_headers, which);
+}
+
+static uint64_t needle_bits(const struct title_engine *e, size_t which, size_t count) {
+        return ((UINT64_C(1) << count) - 1) << extra_needle(e->n_headers, which);
+}
+
 int title_scan_log(struct title_engine *e, const struct klog *log, struct title_scan *scan) {
-        size_t pos = 0;
+        size_t n = MAX(log->n_lines, (size_t) 1);
+        int r;
 
         *scan = (struct title_scan){};
-        scan->header = malloc(MAX(log->n_lines, (size_t) 1) * sizeof(int16_t));
-        scan->flags = calloc(MAX(log->n_lines, (size_t) 1), 1);
+        scan->header = malloc(n * sizeof(int16_t));
+        scan->flags = calloc(n, 1);
         if (!scan->header || !scan->flags) {
                 title_scan_done(scan);
                 return -ENOMEM;
         }
+        r = needles_scan_log(e->needles, log, &scan->mask);
+        if (r < 0) {
+                title_scan_done(scan);
+                return r;
+        }
         scan->n_lines = log->n_lines;
-        for (size_t i = 0; i < log->n_lines; i++)
-                scan->header[i] = -1;
-
         scan->console_dropped = memmem(log->buf, log->len, "serialport: VM disconnected.", 28) != NULL;
 
-        /* One pass over the text finds the candidate lines; only those are
-         * looked at in detail. Lines are contiguous in log->buf. */
-        while (pos < log->len && vre_search(e->line_scan, log->buf, log->len, pos)) {
-                size_t b, end, idx;
-                const struct klog_line *l;
+        for (size_t i = 0; i < log->n_lines; i++) {
+                const struct klog_line *l = &log->lines[i];
+                uint64_t m = scan->mask[i];
 
-                vre_group(e->line_scan, 0, &b, &end);
-                /* Find the line holding offset b (binary search). */
-                size_t lo = 0, hi = log->n_lines;
-                while (hi - lo > 1) {
-                        size_t mid = lo + (hi - lo) / 2;
-                        if ((size_t) (log->lines[mid].text - log->buf) <= b)
-                                lo = mid;
-                        else
-                                hi = mid;
-                }
-                idx = lo;
-                l = &log->lines[idx];
-
+                scan->header[i] = -1;
+                if (m & needle_bits(e, N_INFO_STACK, 3))
+                        scan->flags[i] |= TITLE_LINE_INFO_STACK;
+                if (!(m & e->header_bits))
+                        continue;
                 for (size_t h = 0; h < e->n_headers; h++)
-                        if (header_matches(&e->headers[h], l->text, l->len)) {
-                                scan->header[idx] = (int16_t) h;
+                        if ((m & (UINT64_C(1) << h)) && !suppressed(&e->headers[h], l->text, l->len)) {
+                                scan->header[i] = (int16_t) h;
                                 break;
                         }
-                if (contains_any(l->text, l->len, title_info_with_stack))
-                        scan->flags[idx] |= TITLE_LINE_INFO_STACK;
-                if (scan->header[idx] >= 0) {
-                        if (contains_any(l->text, l->len, title_report_start_ignores))
-                                scan->flags[idx] |= TITLE_LINE_START_IGNORE;
-                        if (idx + 1 < log->n_lines &&
-                            contains_n(log->lines[idx + 1].text, log->lines[idx + 1].len,
-                                       "** replaying previous printk message **"))
-                                scan->flags[idx] |= TITLE_LINE_REPLAYED;
-                }
-                pos = (size_t) (l->text - log->buf) + l->len + 1;
+                if (scan->header[i] < 0)
+                        continue;
+                if (m & needle_bits(e, N_START_IGNORE, 5))
+                        scan->flags[i] |= TITLE_LINE_START_IGNORE;
+                if (i + 1 < log->n_lines && (scan->mask[i + 1] & needle_bit(e, N_REPLAY)))
+                        scan->flags[i] |= TITLE_LINE_REPLAYED;
         }
         return 0;
 }
@@ -368,6 +408,7 @@ int title_scan_log(struct title_engine *e, const struct klog *log, struct title_
 void title_scan_done(struct title_scan *scan) {
         free(scan->header);
         free(scan->flags);
+        free(scan->mask);
         *scan = (struct title_scan){};
 }
 
@@ -381,15 +422,15 @@ static bool is_cpu_ctx(const struct klog_line *l) {
 /* The text the title is computed from (crash-titles.md §4): lines of the
  * oops line's printk context, stripped of their console prefix, without
  * unreliable frames, trimmed after a panic, cut at a second report. */
-static int build_report(const struct klog *log, const struct title_scan *scan, size_t start,
-                        size_t to, struct strbuf *text, size_t *report_end, size_t *end_line) {
+static int build_report(const struct title_engine *e, const struct klog *log, const struct title_scan *scan,
+                        size_t start, size_t to, struct strbuf *text, size_t *report_end, size_t *end_line) {
         const struct klog_line *oops = &log->lines[start];
         bool second = false, skip_text = false, cpu_traceback = false;
         size_t text_lines = 0;
         size_t min_lines;
         int r;
 
-        min_lines = contains_n(oops->text, oops->len, "BUG: KMSAN:") ? 16 : 22;
+        min_lines = (scan->mask[start] & needle_bit(e, N_KMSAN)) ? 16 : 22;
         *report_end = 0;
         *end_line = start;
 
@@ -412,12 +453,12 @@ static int build_report(const struct klog *log, const struct title_scan *scan, s
 
                 text_lines++;
                 skip_line = skip_text;
-                if (contains_n(l->text, l->len, "Disabling lock debugging due to kernel taint"))
+                uint64_t m = scan->mask[i];
+                if (m & needle_bit(e, N_LOCK_DEBUG_OFF))
                         skip_line = true;
-                else if (contains_n(l->text, l->len, "Sending NMI from CPU"))
+                else if (m & needle_bit(e, N_SENDING_NMI))
                         cpu_traceback = true;
-                else if ((contains_n(l->text, l->len, "Kernel panic - not syncing") ||
-                          contains_n(l->text, l->len, "WARNING: possible circular locking dependency detected")) &&
+                else if ((m & (needle_bit(e, N_KERNEL_PANIC) | needle_bit(e, N_CIRCULAR_LOCKING))) &&
                          text_lines > min_lines) {
                         skip_text = true;
                         skip_line = true;
@@ -482,13 +523,50 @@ static int frame_list_push(struct frame_list *f, char *s) {
         return 0;
 }
 
+#define SKIP_MEMO_CAP 16384
+
+static uint64_t hash_str(const char *s) {
+        uint64_t h = UINT64_C(1469598103934665603);
+        for (; *s; s++)
+                h = (h ^ (uint8_t) *s) * UINT64_C(1099511628211);
+        return h;
+}
+
 bool title_frame_is_generic(struct title_engine *e, const char *name) {
-        return vre_match(e->skip_global, name, strlen(name));
+        struct skip_memo *m = &e->memo;
+        size_t slot;
+        bool v;
+
+        if (!m->keys) {
+                m->keys = calloc(SKIP_MEMO_CAP, sizeof(char *));
+                m->vals = calloc(SKIP_MEMO_CAP, 1);
+                if (!m->keys || !m->vals) {
+                        free(m->keys);
+                        free(m->vals);
+                        m->keys = NULL;
+                        m->vals = NULL;
+                        return vre_match(e->skip_global, name, strlen(name));
+                }
+                m->cap = SKIP_MEMO_CAP;
+        }
+        slot = hash_str(name) & (m->cap - 1);
+        for (; m->keys[slot]; slot = (slot + 1) & (m->cap - 1))
+                if (strcmp(m->keys[slot], name) == 0)
+                        return m->vals[slot];
+
+        v = vre_match(e->skip_global, name, strlen(name));
+        if (m->n < m->cap / 2) {
+                m->keys[slot] = strdup(name);
+                if (m->keys[slot]) {
+                        m->vals[slot] = v;
+                        m->n++;
+                }
+        }
+        return v;
 }
 
 static bool frame_skipped(struct title_engine *e, const struct compiled_stack *st, const char *name) {
-        size_t n = strlen(name);
-        return vre_match(e->skip_global, name, n) || (st->skip && vre_match(st->skip, name, n));
+        return title_frame_is_generic(e, name) || (st->skip && vre_match(st->skip, name, strlen(name)));
 }
 
 /* Adds every capture group of the last match of re (on line) as a frame,
@@ -635,6 +713,10 @@ static bool line_matches_any(struct vre *const *list, size_t n, const char *s, s
         return false;
 }
 
+static bool is_fault_injection(struct title_engine *e, const char *ln, size_t ll) {
+        return contains_n(ln, ll, "should_fail") && vre_match(e->fault_injection, ln, ll);
+}
+
 /* Walks the stack parts over text (crash-titles.md §6.2). */
 static int walk_parts(struct title_engine *e, const struct compiled_stack *st, struct vre *const *parts,
                       size_t n_parts, const char *text, size_t len, struct key_frame *keys, size_t *n_keys,
@@ -663,11 +745,11 @@ static int walk_parts(struct title_engine *e, const struct compiled_stack *st, s
                                 size_t ll = nl ? (size_t) (nl - ln) : len - pos;
                                 pos += ll + 1;
 
-                                if (vre_match(e->fault_injection, ln, ll)) {
+                                if (is_fault_injection(e, ln, ll)) {
                                         *ok = false;
                                         break;
                                 }
-                                if (line_matches_any(e->stack_starts, e->n_stack_starts, ln, ll))
+                                if (vre_match(e->stack_start_any, ln, ll))
                                         break;
                                 if (p + 1 < n_parts && parts[p + 1] && vre_match(parts[p + 1], ln, ll)) {
                                         r = append_captures(e, st, parts[p + 1], ln, &raw);
@@ -691,7 +773,7 @@ static int walk_parts(struct title_engine *e, const struct compiled_stack *st, s
                                 size_t ll = nl ? (size_t) (nl - ln) : len - pos;
                                 pos += ll + 1;
 
-                                if (vre_match(e->fault_injection, ln, ll)) {
+                                if (is_fault_injection(e, ln, ll)) {
                                         *ok = false;
                                         break;
                                 }
@@ -1044,7 +1126,7 @@ static const char *check_corrupted(struct title_engine *e, const char *title, co
                         size_t ll = lnl ? (size_t) (lnl - ln) : len - pos;
                         bool is_frame = false;
 
-                        if (line_matches_any(e->stack_starts, e->n_stack_starts, ln, ll))
+                        if (vre_match(e->stack_start_any, ln, ll))
                                 break;
                         is_frame = contains_n(ln, ll, "(stack is not available)") ||
                                    line_matches_any(e->frame_lines, e->n_frame_lines, ln, ll);
@@ -1226,7 +1308,7 @@ int title_find(struct title_engine *e, const struct klog *log, const struct titl
                 return 0;
         ch = &e->headers[scan->header[start]];
 
-        r = build_report(log, scan, start, to, &report, &report_end, &end_line);
+        r = build_report(e, log, scan, start, to, &report, &report_end, &end_line);
         if (r < 0)
                 goto out;
         if (!report.buf)
@@ -1317,7 +1399,7 @@ int title_guilty_frame(struct title_engine *e, const struct klog *log, const str
         to = MIN(to, log->n_lines);
         if (start >= to)
                 return 0;
-        r = build_report(log, scan, start, to, &report, &report_end, &end_line);
+        r = build_report(e, log, scan, start, to, &report, &report_end, &end_line);
         if (r >= 0 && report.buf)
                 r = extract_stack(e, stall ? e->rip_stack_stall : e->rip_stack, report.buf, report_end, keys,
                                   &n_keys, &ok);

@@ -30,6 +30,7 @@ enum {
 struct title_scan {
         int16_t *header;        /* per line: index of the header rule, or -1 */
         uint8_t *flags;         /* per line: TITLE_LINE_* */
+        uint64_t *mask;         /* per line: which of the engine's fixed strings occur */
         size_t n_lines;
         bool console_dropped;   /* "serialport: VM disconnected." somewhere */
 };

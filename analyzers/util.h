@@ -52,9 +52,30 @@ static inline bool endswith_n(const char *s, size_t n, const char *suffix) {
         return n >= l && memcmp(s + n - l, suffix, l) == 0;
 }
 
-/* memmem() for a NUL-terminated needle. */
+/* memmem() for a NUL-terminated needle, tuned for short log lines: it
+ * looks for the first non-space character of the needle with memchr()
+ * (spaces are everywhere in logs) and compares around each hit. */
 static inline const char *find_n(const char *s, size_t n, const char *needle) {
-        return memmem(s, n, needle, strlen(needle));
+        size_t l = strlen(needle), k = 0;
+        const char *p, *end;
+
+        if (l == 0)
+                return s;
+        if (l > n)
+                return NULL;
+        while (k + 1 < l && needle[k] == ' ')
+                k++;
+        p = s + k;
+        end = s + (n - l) + k + 1;
+        while (p < end) {
+                p = memchr(p, needle[k], (size_t) (end - p));
+                if (!p)
+                        return NULL;
+                if (memcmp(p - k, needle, l) == 0)
+                        return p - k;
+                p++;
+        }
+        return NULL;
 }
 
 static inline bool contains_n(const char *s, size_t n, const char *needle) {
