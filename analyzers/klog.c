@@ -42,7 +42,7 @@ static size_t parse_level(const char *s, size_t n, size_t p, int *level) {
  * the position after ']' or 0. */
 static size_t parse_ctime_stamp(const char *s, size_t n, size_t p) {
         /* "[Www Mmm dd hh:mm:ss yyyy]" is 26 bytes; the day may be " 2". */
-        static const char shape[] = "[Aaa Aaa dd dd:dd:dd dddd]";
+        static const char shape[] = "[AAA AAA dd dd:dd:dd dddd]";
         size_t len = sizeof(shape) - 1;
 
         if (n - p < len)
