@@ -30,6 +30,10 @@ int vmc_analyzer_new(struct vmc_analyzer **ret, char *errbuf, size_t errlen) {
         return 0;
 }
 
+struct title_engine *vmc_analyzer_titles(struct vmc_analyzer *a) {
+        return a->titles;
+}
+
 void vmc_analyzer_free(struct vmc_analyzer *a) {
         if (!a)
                 return;

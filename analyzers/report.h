@@ -44,6 +44,9 @@ struct vmc_report {
 int vmc_analyzer_new(struct vmc_analyzer **ret, char *errbuf, size_t errlen);
 void vmc_analyzer_free(struct vmc_analyzer *a);
 
+/* The title engine inside an analyzer (for fingerprint_material() etc.). */
+struct title_engine *vmc_analyzer_titles(struct vmc_analyzer *a);
+
 /* Takes ownership of log (also on failure). */
 int vmc_analyze_log(struct vmc_analyzer *a, struct klog *log, const char *source, struct vmc_report **ret);
 

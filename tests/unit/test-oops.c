@@ -201,7 +201,7 @@ static char *replace_all(const char *s, const char *from, const char *to) {
 /* A storm of WARNs before a panic_on_warn panic: the last WARN is fatal,
  * the first one gives the title. */
 static void test_warn_storm(void **state) {
-        size_t len;
+        size_t len = 0;
         char *log = test_read("x86_64-6.1-warning-boot2.log", &len);
         const char *cut = strstr(log, "Kernel panic");
         const char *start = strstr(log, "------------[ cut here ]");
@@ -237,7 +237,7 @@ static void test_warn_storm(void **state) {
 
 /* A log cut in the middle of the trace still yields the event. */
 static void test_truncated(void **state) {
-        size_t len;
+        size_t len = 0;
         char *log = test_read("x86_64-6.1-exception-boot2.log", &len);
         char *trace = strstr(log, "full_proxy_write");
         struct vmc_report *r;
@@ -255,7 +255,7 @@ static void test_truncated(void **state) {
 
 /* Messages the title rules do not know: hard lockup and machine check. */
 static void test_hard_lockup_and_mce(void **state) {
-        size_t len;
+        size_t len = 0;
         char *log = test_read("x86_64-6.1-softlockup-boot2.log", &len);
         char *text = replace_all(log, "watchdog: BUG: soft lockup - CPU#0 stuck for 13s! [init:1]",
                                  "NMI watchdog: Watchdog detected hard LOCKUP on cpu 0");
@@ -301,7 +301,7 @@ static void test_hard_lockup_and_mce(void **state) {
 
 /* Two oopses, no panic: the later one (die counter #2) took the machine down. */
 static void test_second_oops_is_fatal(void **state) {
-        size_t len;
+        size_t len = 0;
         char *a = test_read("x86_64-6.1-exception-boot2.log", &len);
         char *b = replace_all(a, "[#1]", "[#2]");
         char *c = replace_all(b, "lkdtm_EXCEPTION", "second_oops");

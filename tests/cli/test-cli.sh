@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# End-to-end checks of the vmcored command line: help, version, exit
+# codes, one-line errors, JSON and batch mode, on real logs.
+# Usage: test-cli.sh VMCORED DATA_DIR
+set -u
+
+vmcored=$1
+data=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+
+# check NAME EXPECTED_STATUS COMMAND...: runs COMMAND, stdout in $tmp/out,
+# stderr in $tmp/err, and compares the exit status.
+check() {
+        local name=$1 want=$2
+        shift 2
+        "$@" >"$tmp/out" 2>"$tmp/err"
+        local got=$?
+        if [ "$got" -eq "$want" ]; then ok "$name"; else bad "$name (exit $got, want $want)"; cat "$tmp/err"; fi
+}
+contains() { # NAME FILE TEXT
+        if grep -qF -- "$3" "$2"; then ok "$1"; else bad "$1 (no '$3' in $2)"; sed 's/^/    /' "$2" | head -20; fi
+}
+lines() { # NAME FILE N
+        local n
+        n=$(wc -l <"$2")
+        if [ "$n" -eq "$3" ]; then ok "$1"; else bad "$1 ($n lines, want $3)"; fi
+}
+
+sample=$data/x86_64-6.1-warning-panic_on_warn.log
+
+check "help" 0 "$vmcored" --help
+contains "help lists analyze" "$tmp/out" "analyze"
+check "version" 0 "$vmcored" --version
+contains "version string" "$tmp/out" "vmcored "
+check "analyze --help" 0 "$vmcored" analyze --help
+contains "analyze help mentions --batch" "$tmp/out" "--batch DIR"
+check "no command" 2 "$vmcored"
+check "unknown command" 2 "$vmcored" frobnicate
+contains "unknown command message" "$tmp/err" "unknown command 'frobnicate'"
+check "analyze without input" 2 "$vmcored" analyze
+check "analyze unknown option" 2 "$vmcored" analyze --no-such-option "$sample"
+
+check "analyze text" 0 "$vmcored" analyze "$sample"
+contains "text has title" "$tmp/out" "title        WARNING in lkdtm_WARNING"
+contains "text has fatal marker" "$tmp/out" "<- fatal"
+
+check "analyze json" 0 "$vmcored" analyze --json "$sample"
+if python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["title"]=="WARNING in lkdtm_WARNING"; assert r["fingerprint"].startswith("fp1-"); assert r["events"][r["fatal_event"]]["kind"]=="warning"' "$tmp/out"; then
+        ok "json parses with expected fields"
+else
+        bad "json parses with expected fields"
+fi
+
+check "analyze stdin" 0 "$vmcored" analyze --json - <"$sample"
+contains "stdin json title" "$tmp/out" '"title": "WARNING in lkdtm_WARNING"'
+
+# unreadable inputs: non-zero, one line on stderr naming the input
+check "missing file" 1 "$vmcored" analyze "$tmp/nope.log"
+lines "missing file: one error line" "$tmp/err" 1
+contains "missing file: names it" "$tmp/err" "nope.log: No such file or directory"
+check "directory" 1 "$vmcored" analyze "$data"
+contains "directory: says so" "$tmp/err" "Is a directory"
+printf 'KDUMP   \001\000\000\000' >"$tmp/vmcore"
+check "kdump dump" 1 "$vmcored" analyze "$tmp/vmcore"
+contains "kdump dump: says what it is" "$tmp/err" "kdump-compressed crash dump"
+printf '\177ELF\002\001\001' >"$tmp/vmcore.elf"
+check "elf dump" 1 "$vmcored" analyze "$tmp/vmcore.elf"
+contains "elf dump: says what it is" "$tmp/err" "ELF crash dump"
+
+# a log without a crash is analyzed fine
+printf '[    0.000000] Linux version 6.1.0\n[    1.0] all good\n' >"$tmp/clean.log"
+check "no crash" 0 "$vmcored" analyze --json "$tmp/clean.log"
+contains "no crash: null title" "$tmp/out" '"title": null'
+check "empty input" 0 "$vmcored" analyze --json /dev/null
+head -c 100000 /dev/urandom >"$tmp/garbage.log"
+check "binary garbage" 0 "$vmcored" analyze --json "$tmp/garbage.log"
+
+# batch: a directory, JSON lines, one failure reported but the rest done
+mkdir "$tmp/batch"
+cp "$data"/x86_64-6.1-bug.log "$data"/x86_64-6.1-oom.log "$tmp/clean.log" "$tmp/batch/"
+cp "$tmp/vmcore" "$tmp/batch/zz-vmcore"
+check "batch with a dump in it" 1 "$vmcored" analyze --json --batch "$tmp/batch"
+lines "batch: one JSON line per input" "$tmp/out" 4
+contains "batch: summary" "$tmp/err" "analyzed 4 inputs: 2 with a crash, 1 unreadable"
+contains "batch: error object" "$tmp/out" '"error":'
+rm "$tmp/batch/zz-vmcore"
+check "batch all readable" 0 "$vmcored" analyze --json --batch "$tmp/batch"
+check "several paths" 0 "$vmcored" analyze "$data/x86_64-6.1-bug.log" "$data/x86_64-6.1-sysrq.log"
+contains "several paths: both" "$tmp/out" "kernel panic: sysrq triggered crash"
+check "batch missing dir" 1 "$vmcored" analyze --batch "$tmp/no-such-dir"
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
