@@ -382,7 +382,7 @@ static int parse_event_body(struct oops_engine *o, const struct klog *log, struc
                 const char *s;
                 size_t n;
                 struct frame f;
-                bool user;
+                bool user = false;
 
                 if (!klog_same_ctx(l, hdr))
                         continue;
