@@ -371,21 +371,19 @@ static int die_counter(const char *s, size_t n) {
 /* Reads the event's own lines (same printk context) for CPU/PID/comm,
  * taint, release, hardware, RIP, registers, modules and the first call
  * trace. */
-static int parse_event_body(struct oops_engine *o, const struct klog *log, struct oops_event *ev) {
-        const struct klog_line *hdr = &log->lines[ev->line];
+static int parse_event_body(struct oops_engine *o, const struct klog *log, const size_t *next,
+                            struct oops_event *ev) {
         bool in_trace = false, trace_done = false, collect_regs = true;
         uint8_t stack = FRAME_STACK_TASK;
         int r = 0;
 
-        for (size_t i = ev->line; i <= ev->end_line && r >= 0; i++) {
+        for (size_t i = ev->line; i <= ev->end_line && r >= 0; i = next[i]) {
                 const struct klog_line *l = &log->lines[i];
                 const char *s;
                 size_t n;
                 struct frame f;
                 bool user = false;
 
-                if (!klog_same_ctx(l, hdr))
-                        continue;
                 s = klog_body(l, &n);
 
                 if (ev->die_count == 0 && i - ev->line < 30)
@@ -477,7 +475,7 @@ static bool preceded_by(const struct klog *log, size_t line, const char *needle)
         const struct klog_line *hdr = &log->lines[line];
         size_t seen = 0;
 
-        for (size_t i = line; i-- > 0 && seen < 4;) {
+        for (size_t i = line; i-- > 0 && seen < 4 && line - i <= 64;) {
                 const struct klog_line *l = &log->lines[i];
                 if (!klog_same_ctx(l, hdr))
                         continue;
@@ -689,6 +687,50 @@ static void steal_title(struct title_result *t, struct oops_event *ev) {
         ev->corrupted_reason = t->corrupted_reason;
 }
 
+/* next[i]: the next line of the same printk context as line i, or n.
+ * Lets an event walk its own lines without visiting every other caller's. */
+static int build_ctx_chain(const struct klog *log, size_t **ret) {
+        size_t n = log->n_lines, cap = 16;
+        size_t *next, *slot_line;
+        int r = 0;
+
+        while (cap < 2 * n + 2)
+                cap *= 2;
+        next = malloc(MAX(n, (size_t) 1) * sizeof(size_t));
+        slot_line = malloc(cap * sizeof(size_t));
+        if (!next || !slot_line) {
+                r = -ENOMEM;
+                goto out;
+        }
+        for (size_t i = 0; i < cap; i++)
+                slot_line[i] = SIZE_MAX;
+        for (size_t i = n; i-- > 0;) {
+                const struct klog_line *l = &log->lines[i];
+                /* (kind, id, length) identifies the caller id text exactly. */
+                uint64_t key = ((uint64_t) l->ctx_kind << 40) ^ ((uint64_t) l->ctx_len << 32) ^ l->ctx_id;
+                size_t h = (size_t) ((key * UINT64_C(0x9e3779b97f4a7c15)) >> 20) & (cap - 1);
+
+                for (;; h = (h + 1) & (cap - 1)) {
+                        size_t j = slot_line[h];
+                        if (j == SIZE_MAX) {
+                                next[i] = n;
+                                break;
+                        }
+                        if (klog_same_ctx(&log->lines[j], l)) {
+                                next[i] = j;
+                                break;
+                        }
+                }
+                slot_line[h] = i;
+        }
+        *ret = next;
+        next = NULL;
+out:
+        free(next);
+        free(slot_line);
+        return r;
+}
+
 /* Events of caller-id logs end at the next event of the same caller; in
  * logs without caller ids at the next event of any kind. */
 static bool ends_event(const struct klog *log, const struct oops_event *ev, size_t next_line) {
@@ -703,6 +745,8 @@ int oops_find_events(struct oops_engine *o, struct title_engine *te, const struc
                      struct oops_event **ret, size_t *n_ret) {
         _cleanup_free_ enum ext_kind *ext = NULL;
         _cleanup_free_ struct candidate *cand = NULL;
+        _cleanup_free_ size_t *next = NULL;
+        _cleanup_free_ bool *is_cand = NULL;
         struct oops_event *ev = NULL;
         struct title_result own_first = {};
         size_t n_cand = 0, n_ev = 0;
@@ -713,6 +757,8 @@ int oops_find_events(struct oops_engine *o, struct title_engine *te, const struc
         *n_ret = 0;
 
         r = scan_ext(o, log, &ext);
+        if (r >= 0)
+                r = build_ctx_chain(log, &next);
         if (r < 0)
                 return r;
 
@@ -746,7 +792,7 @@ int oops_find_events(struct oops_engine *o, struct title_engine *te, const struc
                 if (!syz && k == EXT_NONE)
                         continue;
                 if (k == EXT_END) {
-                        for (size_t c = n_cand; c-- > 0;)
+                        for (size_t c = n_cand; c-- > 0 && i - cand[c].line <= EVENT_MAX_LINES;)
                                 if (klog_same_ctx(&log->lines[cand[c].line], l)) {
                                         closed[c] = true;
                                         break;
@@ -757,10 +803,13 @@ int oops_find_events(struct oops_engine *o, struct title_engine *te, const struc
                         last_sysrq = (ssize_t) i;
                         continue;
                 }
-                for (size_t c = n_cand; c-- > 0;) {
+                /* Candidates are in line order: look back only as far as a
+                 * continuation can be from its header. */
+                size_t window = k == EXT_OOM_KILL ? EVENT_MAX_LINES : ATTACH_WINDOW;
+                for (size_t c = n_cand; c-- > 0 && i - cand[c].line <= window;) {
                         if (!klog_same_ctx(&log->lines[cand[c].line], l))
                                 continue;
-                        if (!closed[c] && i - cand[c].line <= (k == EXT_OOM_KILL ? EVENT_MAX_LINES : ATTACH_WINDOW))
+                        if (!closed[c])
                                 open = &cand[c];
                         break;
                 }
@@ -784,10 +833,13 @@ int oops_find_events(struct oops_engine *o, struct title_engine *te, const struc
         }
 
         ev = calloc(MAX(n_cand, (size_t) 1), sizeof(*ev));
-        if (!ev) {
+        is_cand = calloc(MAX(log->n_lines, (size_t) 1), sizeof(bool));
+        if (!ev || !is_cand) {
                 r = -ENOMEM;
                 goto fail;
         }
+        for (size_t c = 0; c < n_cand; c++)
+                is_cand[cand[c].line] = true;
 
         /* Pass 2: extent, title and body of each event. */
         for (size_t c = 0; c < n_cand; c++) {
@@ -811,25 +863,41 @@ int oops_find_events(struct oops_engine *o, struct title_engine *te, const struc
                 }
                 e->panic = cand[c].ext == EXT_NONE && contains_n(l->text, l->len, "Kernel panic - not syncing");
 
-                for (size_t d = c + 1; d < n_cand; d++)
-                        if (ends_event(log, e, cand[d].line)) {
-                                end = MIN(end, cand[d].line - 1);
-                                break;
-                        }
-                /* An end marker of the same context closes it too. */
-                for (size_t i = e->line + 1; i <= end; i++)
-                        if (ext[i] == EXT_END && klog_same_ctx(&log->lines[i], l)) {
+                if (l->ctx_kind == KLOG_CTX_TASK || l->ctx_kind == KLOG_CTX_CPU) {
+                        /* The next event of the same caller, along its own lines. */
+                        for (size_t i = next[e->line]; i <= end; i = next[i])
+                                if (is_cand[i]) {
+                                        end = i - 1;
+                                        break;
+                                }
+                } else
+                        for (size_t d = c + 1; d < n_cand && cand[d].line <= end; d++)
+                                if (ends_event(log, e, cand[d].line)) {
+                                        end = cand[d].line - 1;
+                                        break;
+                                }
+                /* An end marker of the same context closes it too; past the
+                 * last line of its own context nothing belongs to it, unless
+                 * it asked other CPUs for their backtraces. */
+                size_t last_own = e->line;
+                bool nmi_backtraces = false;
+                for (size_t i = next[e->line]; i <= end; i = next[i]) {
+                        last_own = i;
+                        if (contains_n(log->lines[i].text, log->lines[i].len, "Sending NMI from CPU"))
+                                nmi_backtraces = true;
+                        if (ext[i] == EXT_END) {
                                 end = i;
                                 break;
                         }
-                e->end_line = end;
+                }
+                e->end_line = nmi_backtraces ? end : last_own;
 
                 if (cand[c].ext == EXT_NONE) {
                         if (first->title && first->line == e->line)
                                 r = copy_title(first, e);
                         else {
                                 struct title_result t = {};
-                                r = title_find(te, log, scan, e->line, end + 1, &t);
+                                r = title_find(te, log, scan, e->line, e->end_line + 1, &t);
                                 if (r >= 0)
                                         steal_title(&t, e);
                                 title_result_done(&t);
@@ -839,7 +907,7 @@ int oops_find_events(struct oops_engine *o, struct title_engine *te, const struc
                 if (r < 0)
                         goto fail;
 
-                r = parse_event_body(o, log, e);
+                r = parse_event_body(o, log, next, e);
                 if (r < 0)
                         goto fail;
 
