@@ -300,6 +300,30 @@ bool frame_parse_ip_line(const char *s, size_t n, struct frame *f, bool *user) {
         return true;
 }
 
+bool frame_parse_link_line(const char *s, size_t n, struct frame *f) {
+        size_t p = skip_spaces(s, n, 0);
+        uint64_t addr = 0;
+
+        *f = (struct frame){ .reliable = true };
+        if (startswith_n(s + p, n - p, "lr : ") || startswith_n(s + p, n - p, "ra : "))
+                p = skip_spaces(s, n, p + 5);
+        else if (startswith_n(s + p, n - p, "LR is at "))
+                p += 9;
+        else
+                return false;
+        if (p < n && s[p] == '[') {
+                if (!parse_addr_token(s, n, &p, &addr))
+                        return false;
+                p = skip_spaces(s, n, p);
+        }
+        if (!parse_symbol(s, n, &p, f)) {
+                frame_done(f);
+                return false;
+        }
+        f->address = addr;
+        return true;
+}
+
 /* ---- registers ---- */
 
 static bool known_register(const char *name, size_t len) {

@@ -51,6 +51,10 @@ enum trace_line frame_parse_trace_line(const char *s, size_t n, uint8_t *stack, 
  * *user is set when the line was an instruction pointer of user mode). */
 bool frame_parse_ip_line(const char *s, size_t n, struct frame *f, bool *user);
 
+/* Parses the link register line: arm64 "lr : func+0x1/0x2 [mod]", arm
+ * "LR is at func+...", riscv " ra : func+...". */
+bool frame_parse_link_line(const char *s, size_t n, struct frame *f);
+
 /* True for a line starting a call trace section ("Call Trace:",
  * "Call trace:", "Backtrace:"). */
 bool frame_is_trace_start(const char *s, size_t n);

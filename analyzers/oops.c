@@ -178,6 +178,7 @@ static void event_done(struct oops_event *ev) {
         free(ev->hardware);
         free(ev->location);
         frame_done(&ev->rip);
+        frame_done(&ev->lr);
         for (size_t i = 0; i < ev->n_frames; i++)
                 frame_done(&ev->frames[i]);
         free(ev->frames);
@@ -455,6 +456,10 @@ static int parse_event_body(struct oops_engine *o, const struct klog *log, const
                 if (user) {
                         collect_regs = false;
                         continue;
+                }
+                if (!ev->has_lr && frame_parse_link_line(s, n, &f)) {
+                        ev->lr = f;
+                        ev->has_lr = true;
                 }
                 if (collect_regs && !trace_done)
                         r = regs_parse_line(s, n, &ev->regs, &ev->n_regs);

@@ -99,6 +99,8 @@ struct oops_event {
 
         bool has_rip;
         struct frame rip;
+        bool has_lr;
+        struct frame lr;        /* link register (arm64 "lr :", arm "LR is at") */
         struct frame *frames;
         size_t n_frames;
         struct reg *regs;

@@ -449,6 +449,7 @@ static json_object *event_json(const struct vmc_report *r, size_t idx) {
         jadd(o, "hardware", jstr(e->hardware));
         jadd(o, "location", jstr(e->location));
         jadd(o, "rip", e->has_rip ? frame_json(&e->rip) : NULL);
+        jadd(o, "lr", e->has_lr ? frame_json(&e->lr) : NULL);
 
         frames = json_object_new_array();
         for (size_t i = 0; frames && i < e->n_frames; i++)

@@ -127,6 +127,20 @@ static void test_ip_lines(void **state) {
         assert_false(frame_parse_ip_line("CPU: 0 PID: 1 Comm: init", 24, &f, &user));
 }
 
+static void test_link_lines(void **state) {
+        struct frame f;
+
+        assert_true(frame_parse_link_line("lr : lkdtm_do_action+0x24/0x40 [lkdtm]", 38, &f));
+        assert_string_equal(f.function, "lkdtm_do_action");
+        assert_string_equal(f.module, "lkdtm");
+        frame_done(&f);
+        assert_true(frame_parse_link_line("LR is at snd_timer_stop+0x1/0x2", 31, &f));
+        assert_string_equal(f.function, "snd_timer_stop");
+        frame_done(&f);
+        assert_false(frame_parse_link_line("lr : [<ffff0000080e4e08>] pstate: 60000145", 42, &f));
+        assert_false(frame_parse_link_line("sp : ffff80000a0fbcf0", 21, &f));
+}
+
 static const char *reg(const struct reg *regs, size_t n, const char *name) {
         for (size_t i = 0; i < n; i++)
                 if (strcmp(regs[i].name, name) == 0)
@@ -185,6 +199,7 @@ int main(void) {
                 cmocka_unit_test(test_x86_frames),
                 cmocka_unit_test(test_other_arch_frames),
                 cmocka_unit_test(test_ip_lines),
+                cmocka_unit_test(test_link_lines),
                 cmocka_unit_test(test_registers),
                 cmocka_unit_test(test_base_name),
         };

@@ -170,6 +170,9 @@ static void test_arm64_interleaved(void **state) {
         assert_true(f->has_rip);
         assert_string_equal(f->rip.function, "__kmem_cache_alloc_node");
         assert_string_equal(reg(f, "lr"), "__kmem_cache_alloc_node+0x80/0x350");
+        assert_true(f->has_lr);
+        assert_string_equal(f->lr.function, "__kmem_cache_alloc_node");
+        assert_int_equal(f->lr.offset, 0x80);
         assert_string_equal(reg(f, "pstate"), "0x40400005");
         assert_non_null(reg(f, "x29"));
         assert_non_null(reg(f, "sp"));
