@@ -281,6 +281,14 @@ static size_t syslog_source_len(const char *s, size_t n, bool *is_kernel) {
         return MIN(p + 2, n);
 }
 
+/* If one of the words of list starts s[p..n), the position after it; else 0. */
+static size_t skip_word_of(const char *s, size_t n, size_t p, const char *const *list, size_t count) {
+        for (size_t i = 0; i < count; i++)
+                if (startswith_n(s + p, n - p, list[i]))
+                        return p + strlen(list[i]);
+        return 0;
+}
+
 /* dmesg -x: "kern  :warn  : " */
 static size_t dmesg_decode_len(const char *s, size_t n) {
         static const char *const facilities[] = {
@@ -291,32 +299,19 @@ static size_t dmesg_decode_len(const char *s, size_t n) {
         static const char *const levels[] = {
                 "emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
         };
-        size_t p = 0;
-        bool ok = false;
+        size_t p;
 
         if (n < 10 || s[0] < 'a' || s[0] > 'u')
                 return 0;
-        for (size_t i = 0; i < ELEMENTSOF(facilities); i++)
-                if (startswith_n(s, n, facilities[i])) {
-                        p = strlen(facilities[i]);
-                        ok = true;
-                        break;
-                }
-        if (!ok)
+        p = skip_word_of(s, n, 0, facilities, ELEMENTSOF(facilities));
+        if (p == 0)
                 return 0;
         while (p < n && s[p] == ' ')
                 p++;
         if (p >= n || s[p] != ':')
                 return 0;
-        p++;
-        ok = false;
-        for (size_t i = 0; i < ELEMENTSOF(levels); i++)
-                if (startswith_n(s + p, n - p, levels[i])) {
-                        p += strlen(levels[i]);
-                        ok = true;
-                        break;
-                }
-        if (!ok)
+        p = skip_word_of(s, n, p + 1, levels, ELEMENTSOF(levels));
+        if (p == 0)
                 return 0;
         while (p < n && s[p] == ' ')
                 p++;

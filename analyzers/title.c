@@ -107,10 +107,6 @@ struct title_engine {
 /* ------------------------------------------------------------------ */
 /* engine construction                                                 */
 
-static int compile_one(const char *pattern, struct vre **ret, char *errbuf, size_t errlen) {
-        return vre_compile(pattern, ret, errbuf, errlen);
-}
-
 /* Joins patterns into one alternation; an alternation matches exactly when
  * one of its members does. */
 static int compile_alternation(const char *const *list, bool quote, struct vre **ret,
@@ -136,7 +132,7 @@ static int compile_alternation(const char *const *list, bool quote, struct vre *
                 *ret = NULL;
                 goto out;
         }
-        r = compile_one(sb.buf, ret, errbuf, errlen);
+        r = vre_compile(sb.buf, ret, errbuf, errlen);
 out:
         strbuf_done(&sb);
         return r;
@@ -161,7 +157,7 @@ static int compile_parts(const char *const *parts, size_t max, struct vre **out,
                 out[*n] = NULL;
                 if (streq_ptr(parts[*n], TR_PARSE))
                         continue;
-                r = compile_one(parts[*n], &out[*n], errbuf, errlen);
+                r = vre_compile(parts[*n], &out[*n], errbuf, errlen);
                 if (r < 0)
                         return r;
         }
@@ -263,16 +259,16 @@ int title_engine_new(struct title_engine **ret, char *errbuf, size_t errlen) {
                 for (size_t i = 0; i < n; i++) {
                         struct compiled_rule *cr = &ch->rules[ch->n_rules++];
                         cr->rule = &hr->rules[i];
-                        r = compile_one(cr->rule->title, &cr->title, errbuf, errlen);
+                        r = vre_compile(cr->rule->title, &cr->title, errbuf, errlen);
                         if (r >= 0 && cr->rule->report)
-                                r = compile_one(cr->rule->report, &cr->report, errbuf, errlen);
+                                r = vre_compile(cr->rule->report, &cr->report, errbuf, errlen);
                         if (r >= 0 && cr->rule->stack)
                                 r = compile_stack(cr->rule->stack, &cr->stack, errbuf, errlen);
                         if (r < 0)
                                 goto fail;
                 }
                 for (size_t i = 0; i < MAX_SUPPRESSIONS && hr->suppressions[i]; i++) {
-                        r = compile_one(hr->suppressions[i], &ch->suppressions[ch->n_suppressions++],
+                        r = vre_compile(hr->suppressions[i], &ch->suppressions[ch->n_suppressions++],
                                         errbuf, errlen);
                         if (r < 0)
                                 goto fail;
@@ -302,30 +298,30 @@ int title_engine_new(struct title_engine **ret, char *errbuf, size_t errlen) {
                 goto fail;
 
         for (size_t i = 0; title_frame_lines[i]; i++) {
-                r = compile_one(title_frame_lines[i], &e->frame_lines[e->n_frame_lines++], errbuf, errlen);
+                r = vre_compile(title_frame_lines[i], &e->frame_lines[e->n_frame_lines++], errbuf, errlen);
                 if (r < 0)
                         goto fail;
         }
         for (size_t i = 0; title_stack_starts[i]; i++) {
                 if (title_stack_starts[i] == title_riscv_stack_start)
                         e->riscv_start = i;
-                r = compile_one(title_stack_starts[i], &e->stack_starts[e->n_stack_starts++], errbuf, errlen);
+                r = vre_compile(title_stack_starts[i], &e->stack_starts[e->n_stack_starts++], errbuf, errlen);
                 if (r < 0)
                         goto fail;
         }
         r = compile_alternation(title_stack_starts, false, &e->stack_start_any, errbuf, errlen);
         if (r >= 0)
-                r = compile_one(title_fault_injection_frame, &e->fault_injection, errbuf, errlen);
+                r = vre_compile(title_fault_injection_frame, &e->fault_injection, errbuf, errlen);
         if (r >= 0)
                 r = compile_alternation(title_skip_frames, false, &e->skip_global, errbuf, errlen);
         if (r >= 0)
                 r = compile_alternation(title_stall_anchors, false, &e->stall_anchors, errbuf, errlen);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(norm_rules); i++)
-                r = compile_one(norm_rules[i].re, &e->norm[i], errbuf, errlen);
+                r = vre_compile(norm_rules[i].re, &e->norm[i], errbuf, errlen);
         if (r >= 0)
-                r = compile_one("\\[ *[0-9]+\\.[0-9]+\\]", &e->timestamp_in_title, errbuf, errlen);
+                r = vre_compile("\\[ *[0-9]+\\.[0-9]+\\]", &e->timestamp_in_title, errbuf, errlen);
         if (r >= 0)
-                r = compile_one(".* in ((?:<[a-zA-Z0-9_: ]+>)?[a-zA-Z0-9_:]+)", &e->frame_of_title,
+                r = vre_compile(".* in ((?:<[a-zA-Z0-9_: ]+>)?[a-zA-Z0-9_:]+)", &e->frame_of_title,
                                 errbuf, errlen);
         if (r >= 0) {
                 struct stack_rule rip = { .parts = { title_rip_frame, title_call_trace, TR_PARSE } };
@@ -717,12 +713,32 @@ static bool is_fault_injection(struct title_engine *e, const char *ln, size_t ll
         return contains_n(ln, ll, "should_fail") && vre_match(e->fault_injection, ln, ll);
 }
 
+/* The next line of a stack walk (without its '\n'). A fault-injection
+ * frame ends the walk of the current part and marks the stack corrupted. */
+static bool next_line(struct title_engine *e, const char *text, size_t len, size_t *pos, const char **ln,
+                      size_t *ll, bool *ok) {
+        const char *nl;
+
+        if (*pos > len)
+                return false;
+        *ln = text + *pos;
+        nl = memchr(*ln, '\n', len - *pos);
+        *ll = nl ? (size_t) (nl - *ln) : len - *pos;
+        *pos += *ll + 1;
+        if (is_fault_injection(e, *ln, *ll)) {
+                *ok = false;
+                return false;
+        }
+        return true;
+}
+
 /* Walks the stack parts over text (crash-titles.md §6.2). */
 static int walk_parts(struct title_engine *e, const struct compiled_stack *st, struct vre *const *parts,
                       size_t n_parts, const char *text, size_t len, struct key_frame *keys, size_t *n_keys,
                       bool *ok) {
         struct frame_list raw = {};
-        size_t pos = 0, n_traces = 0;
+        size_t pos = 0, n_traces = 0, ll;
+        const char *ln;
         int r = 0;
 
         *ok = true;
@@ -739,16 +755,7 @@ static int walk_parts(struct title_engine *e, const struct compiled_stack *st, s
 
                 if (!parts[p]) {
                         n_traces++;
-                        while (pos <= len) {
-                                const char *ln = text + pos;
-                                const char *nl = memchr(ln, '\n', len - pos);
-                                size_t ll = nl ? (size_t) (nl - ln) : len - pos;
-                                pos += ll + 1;
-
-                                if (is_fault_injection(e, ln, ll)) {
-                                        *ok = false;
-                                        break;
-                                }
+                        while (next_line(e, text, len, &pos, &ln, &ll, ok)) {
                                 if (vre_match(e->stack_start_any, ln, ll))
                                         break;
                                 if (p + 1 < n_parts && parts[p + 1] && vre_match(parts[p + 1], ln, ll)) {
@@ -767,16 +774,7 @@ static int walk_parts(struct title_engine *e, const struct compiled_stack *st, s
                                         }
                         }
                 } else {
-                        while (pos <= len) {
-                                const char *ln = text + pos;
-                                const char *nl = memchr(ln, '\n', len - pos);
-                                size_t ll = nl ? (size_t) (nl - ln) : len - pos;
-                                pos += ll + 1;
-
-                                if (is_fault_injection(e, ln, ll)) {
-                                        *ok = false;
-                                        break;
-                                }
+                        while (next_line(e, text, len, &pos, &ln, &ll, ok)) {
                                 if (!vre_match(parts[p], ln, ll))
                                         continue;
                                 r = append_captures(e, st, parts[p], ln, &raw);

@@ -7,7 +7,7 @@
 
 #include <stdarg.h>
 
-#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#include "util.h"
 
 void log_error(const char *fmt, ...) _printf_(1, 2);
 void log_warning(const char *fmt, ...) _printf_(1, 2);
