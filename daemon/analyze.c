@@ -217,10 +217,15 @@ int cmd_analyze(int argc, char **argv) {
         }
 
         bool multi = batch || in.n > 1;
+        /* Progress for long batches, only where a person watches. */
+        bool progress = multi && in.n >= 100 && isatty(STDERR_FILENO);
         clock_gettime(CLOCK_MONOTONIC, &t0);
         for (size_t i = 0; i < in.n; i++) {
                 struct vmc_report *rep = NULL;
                 char err[512] = "";
+
+                if (progress && i % 50 == 0)
+                        fprintf(stderr, "\rvmcored: analyzing %zu/%zu", i, in.n);
 
                 r = analyze_one(a, in.v[i], &rep, err, sizeof(err));
                 if (r < 0) {
@@ -251,6 +256,8 @@ int cmd_analyze(int argc, char **argv) {
                 vmc_report_free(rep);
         }
         clock_gettime(CLOCK_MONOTONIC, &t1);
+        if (progress)
+                fputs("\r\033[K", stderr);
         if (fflush(stdout) != 0) {
                 log_error_errno(-errno, "standard output");
                 ret = 1;
