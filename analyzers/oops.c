@@ -752,6 +752,7 @@ int oops_find_events(struct oops_engine *o, struct title_engine *te, const struc
         _cleanup_free_ struct candidate *cand = NULL;
         _cleanup_free_ size_t *next = NULL;
         _cleanup_free_ bool *is_cand = NULL;
+        _cleanup_free_ bool *closed = NULL;
         struct oops_event *ev = NULL;
         struct title_result own_first = {};
         size_t n_cand = 0, n_ev = 0;
@@ -777,7 +778,6 @@ int oops_find_events(struct oops_engine *o, struct title_engine *te, const struc
         /* Pass 1: header lines, with continuation lines folded into the
          * event they continue. */
         cand = calloc(MAX(log->n_lines, (size_t) 1), sizeof(*cand));
-        bool *closed = NULL;
         if (!cand) {
                 r = -ENOMEM;
                 goto fail;
@@ -922,14 +922,12 @@ int oops_find_events(struct oops_engine *o, struct title_engine *te, const struc
                         e->kind = OOPS_SYSRQ;
         }
 
-        free(closed);
         title_result_done(&own_first);
         *ret = ev;
         *n_ret = n_ev;
         return 0;
 
 fail:
-        free(closed);
         title_result_done(&own_first);
         oops_events_free(ev, n_ev);
         return r;
