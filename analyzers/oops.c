@@ -736,15 +736,6 @@ out:
         return r;
 }
 
-/* Events of caller-id logs end at the next event of the same caller; in
- * logs without caller ids at the next event of any kind. */
-static bool ends_event(const struct klog *log, const struct oops_event *ev, size_t next_line) {
-        const struct klog_line *a = &log->lines[ev->line], *b = &log->lines[next_line];
-        if (a->ctx_kind == KLOG_CTX_TASK || a->ctx_kind == KLOG_CTX_CPU)
-                return klog_same_ctx(a, b);
-        return b->ctx_kind == KLOG_CTX_NONE || b->ctx_kind == KLOG_CTX_CONSOLE;
-}
-
 int oops_find_events(struct oops_engine *o, struct title_engine *te, const struct klog *log,
                      const struct title_scan *scan, const struct title_result *first,
                      struct oops_event **ret, size_t *n_ret) {
@@ -876,11 +867,14 @@ int oops_find_events(struct oops_engine *o, struct title_engine *te, const struc
                                         break;
                                 }
                 } else
-                        for (size_t d = c + 1; d < n_cand && cand[d].line <= end; d++)
-                                if (ends_event(log, e, cand[d].line)) {
+                        /* Without caller ids: the next event of any kind. */
+                        for (size_t d = c + 1; d < n_cand && cand[d].line <= end; d++) {
+                                uint8_t k = log->lines[cand[d].line].ctx_kind;
+                                if (k == KLOG_CTX_NONE || k == KLOG_CTX_CONSOLE) {
                                         end = cand[d].line - 1;
                                         break;
                                 }
+                        }
                 /* An end marker of the same context closes it too; past the
                  * last line of its own context nothing belongs to it, unless
                  * it asked other CPUs for their backtraces. */

@@ -134,19 +134,6 @@ fail:
         return k;
 }
 
-int vmc_analyze_file(struct vmc_analyzer *a, const char *path, struct vmc_report **ret) {
-        struct klog *log;
-        int r;
-
-        if (streq_ptr(path, "-"))
-                r = klog_from_fd(0, &log);
-        else
-                r = klog_from_file(path, &log);
-        if (r < 0)
-                return r;
-        return vmc_analyze_log(a, log, path, ret);
-}
-
 /* ------------------------------------------------------------------ */
 
 static const struct oops_event *main_event(const struct vmc_report *r) {

@@ -7,7 +7,8 @@
  *
  *     struct vmc_analyzer *a;
  *     vmc_analyzer_new(&a, err, sizeof(err));
- *     vmc_analyze_file(a, "vmcore-dmesg.txt", &report);
+ *     klog_from_file("vmcore-dmesg.txt", &log);
+ *     vmc_analyze_log(a, log, "vmcore-dmesg.txt", &report);
  *     json_object *j = vmc_report_to_json(report);
  *
  * An analyzer holds the compiled rules and is reused across logs; it is not
@@ -49,9 +50,6 @@ struct title_engine *vmc_analyzer_titles(struct vmc_analyzer *a);
 
 /* Takes ownership of log (also on failure). */
 int vmc_analyze_log(struct vmc_analyzer *a, struct klog *log, const char *source, struct vmc_report **ret);
-
-/* path "-" reads standard input. Errors: -ENOENT, -EISDIR, -EFBIG, ... */
-int vmc_analyze_file(struct vmc_analyzer *a, const char *path, struct vmc_report **ret);
 
 void vmc_report_free(struct vmc_report *r);
 
