@@ -18,8 +18,13 @@ struct vre {
         pcre2_match_data *md;
         pcre2_match_context *mctx;
         unsigned ngroups;
+        unsigned uses;
         bool matched;
 };
+
+/* JIT compilation costs far more than interpreting a pattern a few times;
+ * most rules run once or twice per log, so only hot patterns get it. */
+#define VRE_JIT_AFTER_USES 16U
 
 int vre_compile(const char *pattern, struct vre **ret, char *errbuf, size_t errlen) {
         struct vre *re;
@@ -44,10 +49,6 @@ int vre_compile(const char *pattern, struct vre **ret, char *errbuf, size_t errl
                 free(re);
                 return -EINVAL;
         }
-
-        /* JIT is an optimization only; the interpreter is used when it is
-         * not available on this architecture. */
-        (void) pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
 
         re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
         re->mctx = pcre2_match_context_create(NULL);
@@ -80,6 +81,11 @@ bool vre_search(struct vre *re, const char *subject, size_t len, size_t start) {
                 re->matched = false;
                 return false;
         }
+        /* JIT is an optimization only; the interpreter is used when it is
+         * not available on this architecture. */
+        if (++re->uses == VRE_JIT_AFTER_USES)
+                (void) pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+
         /* PCRE2 wants a non-NULL subject even when it is empty. */
         rc = pcre2_match(re->code, (PCRE2_SPTR) (subject ? subject : ""), len, start,
                          0, re->md, re->mctx);

@@ -2,8 +2,11 @@
 #pragma once
 
 /* Subcommands of the vmcored executable. Each returns the process exit
- * status (see vmcored(8)): 0 success, 1 failure, 2 usage error. */
+ * status (see vmcored(8)): 0 success, 1 failure, 2 usage error, 3 a result
+ * from damaged input (partial). */
 
 #define EXIT_USAGE 2
+#define EXIT_PARTIAL 3
 
 int cmd_analyze(int argc, char **argv);
+int cmd_dmesg(int argc, char **argv);

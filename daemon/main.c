@@ -10,15 +10,16 @@ static const struct {
         int (*run)(int argc, char **argv);
         const char *summary;
 } commands[] = {
-        { "analyze", cmd_analyze, "analyze kernel logs: crash title, fingerprint, events" },
+        { "analyze", cmd_analyze, "analyze crash dumps and kernel logs: title, fingerprint, events" },
+        { "dmesg", cmd_dmesg, "print the kernel log kept in a crash dump" },
 };
 
 static void usage(FILE *f) {
         fprintf(f,
                 "Usage: vmcored [--help] [--version] COMMAND [ARGS...]\n"
                 "\n"
-                "Kernel crash intake: works out what crashed from a kernel log, with a\n"
-                "syzkaller-compatible title and a stable fingerprint.\n"
+                "Kernel crash intake: works out what crashed from a crash dump or a kernel\n"
+                "log, with a syzkaller-compatible title and a stable fingerprint.\n"
                 "\n"
                 "Commands:\n");
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

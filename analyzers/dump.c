@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libkdumpfile/addrxlat.h>
+#include <libkdumpfile/kdumpfile.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dump.h"
+#include "dumpfmt.h"
+#include "flat.h"
+#include "kdumpc.h"
+#include "util.h"
+
+#define NT_PRSTATUS_TYPE 1
+#define PRSTATUS_PID 32
+#define PRSTATUS_REGS 112
+/* Pages of the flattened reader's cache: the printk ring is 32 pages on a
+ * default kernel; kallsyms tables a few hundred, read once. */
+#define PAGE_CACHE_SLOTS 64
+
+static const char *const x86_64_regs[] = {
+        "r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9",      "r8",      "rax", "rcx", "rdx", "rsi",
+        "rdi", "orig_rax", "rip", "cs", "rflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es", "fs", "gs",
+};
+static const char *const aarch64_regs[] = {
+        "x0",  "x1",  "x2",  "x3",  "x4",  "x5",  "x6",  "x7",  "x8",  "x9",  "x10", "x11",
+        "x12", "x13", "x14", "x15", "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23",
+        "x24", "x25", "x26", "x27", "x28", "x29", "x30", "sp",  "pc",  "pstate",
+};
+
+struct page_slot {
+        uint64_t pfn;
+        bool valid;
+        uint8_t *data;
+};
+
+struct vmc_dump {
+        struct vmc_dump_info info;
+        struct vmcoreinfo *vi;
+        struct vmc_cpu_regs *cpus;
+        size_t n_cpus;
+        struct kmem kmem;
+        int fds[64];
+        unsigned n_fds;
+
+        /* libkdumpfile */
+        kdump_ctx_t *kctx;
+
+        /* flattened */
+        struct flat *flat;
+        struct kdumpc *kdumpc;
+        addrxlat_ctx_t *xctx;
+        addrxlat_sys_t *xsys;
+        struct page_slot cache[PAGE_CACHE_SLOTS];
+        char arch_buf[16];
+};
+
+_printf_(4, 5) static int fail(int r, char *err, size_t errlen, const char *fmt, ...) {
+        va_list ap;
+
+        if (err && errlen > 0) {
+                va_start(ap, fmt);
+                vsnprintf(err, errlen, fmt, ap);
+                va_end(ap);
+        }
+        return r;
+}
+
+int vmc_prstatus_parse(const void *desc, size_t len, const char *arch, struct vmc_cpu_regs *ret) {
+        const uint8_t *p = desc;
+        const char *const *names;
+        unsigned n, ip, sp;
+
+        if (streq_ptr(arch, "x86_64")) {
+                names = x86_64_regs;
+                n = ELEMENTSOF(x86_64_regs);
+                ip = 16;
+                sp = 19;
+        } else if (streq_ptr(arch, "aarch64")) {
+                names = aarch64_regs;
+                n = ELEMENTSOF(aarch64_regs);
+                ip = 32;
+                sp = 31;
+        } else
+                return -EPROTONOSUPPORT;
+        if (len < PRSTATUS_REGS + 8 * (size_t) n)
+                return -EBADMSG;
+        ret->pid = kmem_le32(p + PRSTATUS_PID);
+        ret->n_regs = n;
+        ret->names = names;
+        for (unsigned i = 0; i < n; i++)
+                ret->regs[i] = kmem_le64(p + PRSTATUS_REGS + 8 * i);
+        ret->ip = ret->regs[ip];
+        ret->sp = ret->regs[sp];
+        return 0;
+}
+
+static int add_cpu(struct vmc_dump *d, const void *desc, size_t len) {
+        struct vmc_cpu_regs regs = { .note = (unsigned) d->n_cpus };
+        struct vmc_cpu_regs *v;
+
+        if (d->n_cpus >= VMC_DUMP_MAX_CPUS || vmc_prstatus_parse(desc, len, d->info.arch, &regs) < 0)
+                return 0; /* an unreadable note costs that CPU's registers only */
+        v = realloc(d->cpus, (d->n_cpus + 1) * sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        d->cpus = v;
+        d->cpus[d->n_cpus++] = regs;
+        return 0;
+}
+
+/* The architecture from VMCOREINFO, for dumps whose header lacks it (QEMU
+ * kdump files fill only utsname.machine, or nothing). */
+static const char *arch_from_vmcoreinfo(const struct vmcoreinfo *vi) {
+        uint64_t v;
+        if (vmcoreinfo_symbol(vi, "init_top_pgt", &v) || vmcoreinfo_symbol(vi, "phys_base", &v))
+                return "x86_64";
+        if (vmcoreinfo_get(vi, "NUMBER(VA_BITS)") || vmcoreinfo_get(vi, "NUMBER(kimage_voffset)"))
+                return "aarch64";
+        return NULL;
+}
+
+/* ---- libkdumpfile ---- */
+
+static int kdf_read(void *userdata, uint64_t addr, void *buf, size_t len) {
+        struct vmc_dump *d = userdata;
+        size_t n = len;
+        kdump_status st = kdump_read(d->kctx, KDUMP_KVADDR, addr, buf, &n);
+
+        if (st == KDUMP_OK && n == len)
+                return 0;
+        if (st == KDUMP_ERR_NODATA || st == KDUMP_ERR_ADDRXLAT || st == KDUMP_OK)
+                return -EFAULT;
+        return -EIO;
+}
+
+static int open_libkdumpfile(struct vmc_dump *d, char *err, size_t errlen) {
+        const char *s;
+        kdump_num_t num;
+        kdump_status st;
+        char *raw = NULL;
+        int r;
+
+        d->kctx = kdump_new();
+        if (!d->kctx)
+                return -ENOMEM;
+        /* pread only: a bad ELF header must give an error, not SIGBUS. */
+        kdump_set_number_attr(d->kctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
+        st = kdump_open_fdset(d->kctx, d->n_fds, d->fds);
+        if (st != KDUMP_OK)
+                return fail(st == KDUMP_ERR_NOTIMPL ? -EPROTONOSUPPORT : -EBADMSG, err, errlen, "%s",
+                            kdump_get_err(d->kctx) ?: kdump_strerror(st));
+        /* libkdumpfile 0.5.1 does not guess the OS; without it nothing is
+         * translated and VMCOREINFO lookups fail. */
+        st = kdump_set_string_attr(d->kctx, KDUMP_ATTR_OSTYPE, "linux");
+        if (st != KDUMP_OK && st != KDUMP_ERR_NODATA)
+                return fail(-EBADMSG, err, errlen, "%s", kdump_get_err(d->kctx) ?: kdump_strerror(st));
+
+        st = kdump_vmcoreinfo_raw(d->kctx, &raw);
+        if (st != KDUMP_OK || !raw)
+                return fail(-ENODATA, err, errlen, "the dump has no VMCOREINFO note");
+        r = vmcoreinfo_parse(raw, strlen(raw), &d->vi);
+        free(raw);
+        if (r < 0)
+                return fail(r, err, errlen, "the dump's VMCOREINFO note is empty");
+
+        d->info.format = "elf";
+        if (kdump_get_string_attr(d->kctx, KDUMP_ATTR_FILE_FORMAT, &s) == KDUMP_OK && !streq_ptr(s, "elf"))
+                d->info.format = streq_ptr(s, "diskdump") ? "kdump-compressed" : s;
+        if (kdump_get_string_attr(d->kctx, KDUMP_ATTR_ARCH_NAME, &s) == KDUMP_OK) {
+                snprintf(d->arch_buf, sizeof(d->arch_buf), "%s", s);
+                d->info.arch = d->arch_buf;
+        } else {
+                d->info.arch = arch_from_vmcoreinfo(d->vi);
+                if (d->info.arch)
+                        kdump_set_string_attr(d->kctx, KDUMP_ATTR_ARCH_NAME, d->info.arch);
+        }
+        if (kdump_get_number_attr(d->kctx, KDUMP_ATTR_PAGE_SIZE, &num) == KDUMP_OK)
+                d->info.page_size = num;
+
+        if (kdump_get_number_attr(d->kctx, KDUMP_ATTR_NUM_CPUS, &num) == KDUMP_OK)
+                for (kdump_num_t i = 0; i < num && i < VMC_DUMP_MAX_CPUS; i++) {
+                        char key[64];
+                        kdump_attr_t attr;
+
+                        snprintf(key, sizeof(key), "cpu.%u.PRSTATUS", (unsigned) i);
+                        if (kdump_get_attr(d->kctx, key, &attr) != KDUMP_OK || attr.type != KDUMP_BLOB)
+                                continue;
+                        void *p = kdump_blob_pin(attr.val.blob);
+                        r = add_cpu(d, p, kdump_blob_size(attr.val.blob));
+                        kdump_blob_unpin(attr.val.blob);
+                        if (r < 0)
+                                return r;
+                }
+        d->kmem = (struct kmem){ kdf_read, d };
+        return 0;
+}
+
+/* ---- flattened ---- */
+
+static int flat_read_cb(void *userdata, void *buf, size_t len, uint64_t off) {
+        return flat_pread(userdata, buf, len, off);
+}
+
+static const uint8_t *cached_page(struct vmc_dump *d, uint64_t pfn, int *ret) {
+        struct page_slot *s = &d->cache[pfn % PAGE_CACHE_SLOTS];
+        int r;
+
+        if (s->valid && s->pfn == pfn)
+                return s->data;
+        if (!s->data) {
+                s->data = malloc(d->info.page_size);
+                if (!s->data) {
+                        *ret = -ENOMEM;
+                        return NULL;
+                }
+        }
+        s->valid = false;
+        r = kdumpc_read_page(d->kdumpc, pfn, s->data);
+        if (r < 0) {
+                *ret = r;
+                return NULL;
+        }
+        s->pfn = pfn;
+        s->valid = true;
+        return s->data;
+}
+
+static void xlat_put_page(const addrxlat_buffer_t *buf) {
+        free(buf->priv);
+}
+
+static addrxlat_status xlat_get_page(const addrxlat_cb_t *cb, addrxlat_buffer_t *buf) {
+        struct vmc_dump *d = cb->priv;
+        uint64_t pfn = buf->addr.addr / d->info.page_size;
+        const uint8_t *p;
+        void *copy;
+        int r = 0;
+
+        if (buf->addr.as != ADDRXLAT_MACHPHYSADDR && buf->addr.as != ADDRXLAT_KPHYSADDR)
+                return addrxlat_ctx_err(d->xctx, ADDRXLAT_ERR_NOTIMPL, "address space not readable");
+        p = cached_page(d, pfn, &r);
+        if (!p)
+                return addrxlat_ctx_err(d->xctx, ADDRXLAT_ERR_NODATA, "page %" PRIx64 " not in the dump", pfn);
+        /* libaddrxlat keeps pages until put_page(), longer than a slot of
+         * our cache lives: it gets its own copy. */
+        copy = malloc(d->info.page_size);
+        if (!copy)
+                return addrxlat_ctx_err(d->xctx, ADDRXLAT_ERR_NOMEM, "out of memory");
+        memcpy(copy, p, d->info.page_size);
+        buf->addr.addr = pfn * d->info.page_size;
+        buf->ptr = copy;
+        buf->priv = copy;
+        buf->size = d->info.page_size;
+        buf->byte_order = ADDRXLAT_LITTLE_ENDIAN;
+        buf->put_page = xlat_put_page;
+        return ADDRXLAT_OK;
+}
+
+static unsigned long xlat_read_caps(const addrxlat_cb_t *cb) {
+        (void) cb;
+        return ADDRXLAT_CAPS(ADDRXLAT_MACHPHYSADDR) | ADDRXLAT_CAPS(ADDRXLAT_KPHYSADDR);
+}
+
+static addrxlat_status xlat_nodata(const struct vmc_dump *d, const char *what, const char *name) {
+        return addrxlat_ctx_err(d->xctx, ADDRXLAT_ERR_NODATA, "no %s %s in VMCOREINFO", what, name);
+}
+
+static addrxlat_status xlat_reg(const addrxlat_cb_t *cb, const char *name, addrxlat_addr_t *val) {
+        (void) val;
+        return xlat_nodata(cb->priv, "register", name);
+}
+
+static addrxlat_status xlat_sym(const addrxlat_cb_t *cb, const char *name, addrxlat_addr_t *val) {
+        const struct vmc_dump *d = cb->priv;
+        uint64_t v;
+        if (!vmcoreinfo_symbol(d->vi, name, &v))
+                return xlat_nodata(d, "symbol", name);
+        *val = v;
+        return ADDRXLAT_OK;
+}
+
+static addrxlat_status xlat_sizeof(const addrxlat_cb_t *cb, const char *name, addrxlat_addr_t *val) {
+        const struct vmc_dump *d = cb->priv;
+        uint64_t v;
+        if (!vmcoreinfo_size(d->vi, name, &v))
+                return xlat_nodata(d, "size of", name);
+        *val = v;
+        return ADDRXLAT_OK;
+}
+
+static addrxlat_status xlat_offsetof(const addrxlat_cb_t *cb, const char *obj, const char *elem,
+                                     addrxlat_addr_t *val) {
+        const struct vmc_dump *d = cb->priv;
+        char key[128];
+        uint64_t v;
+        snprintf(key, sizeof(key), "%s.%s", obj, elem);
+        if (!vmcoreinfo_offset(d->vi, key, &v))
+                return xlat_nodata(d, "offset of", key);
+        *val = v;
+        return ADDRXLAT_OK;
+}
+
+static addrxlat_status xlat_num(const addrxlat_cb_t *cb, const char *name, addrxlat_addr_t *val) {
+        const struct vmc_dump *d = cb->priv;
+        int64_t v;
+        if (!vmcoreinfo_number(d->vi, name, &v))
+                return xlat_nodata(d, "number", name);
+        *val = (addrxlat_addr_t) v;
+        return ADDRXLAT_OK;
+}
+
+static int flat_kmem_read(void *userdata, uint64_t addr, void *buf, size_t len) {
+        struct vmc_dump *d = userdata;
+        uint8_t *out = buf;
+        uint64_t ps = d->info.page_size;
+
+        while (len > 0) {
+                addrxlat_fulladdr_t fa = { .addr = addr, .as = ADDRXLAT_KVADDR };
+                size_t n = (size_t) MIN((uint64_t) len, ps - addr % ps);
+                const uint8_t *p;
+                int r = 0;
+
+                if (addrxlat_fulladdr_conv(&fa, ADDRXLAT_MACHPHYSADDR, d->xctx, d->xsys) != ADDRXLAT_OK)
+                        return -EFAULT;
+                p = cached_page(d, fa.addr / ps, &r);
+                if (!p)
+                        return r;
+                memcpy(out, p + fa.addr % ps, n);
+                out += n;
+                addr += n;
+                len -= n;
+        }
+        return 0;
+}
+
+static void parse_elf_notes(struct vmc_dump *d, const uint8_t *p, size_t len) {
+        size_t pos = 0;
+
+        while (pos + 12 <= len) {
+                uint32_t namesz = kmem_le32(p + pos), descsz = kmem_le32(p + pos + 4), type = kmem_le32(p + pos + 8);
+                size_t name_end = pos + 12 + ((namesz + 3) & ~3U);
+                if (namesz > len || descsz > len || name_end > len || descsz > len - name_end)
+                        return;
+                if (type == NT_PRSTATUS_TYPE && namesz == 5 && memcmp(p + pos + 12, "CORE", 5) == 0)
+                        (void) add_cpu(d, p + name_end, descsz);
+                pos = name_end + ((descsz + 3) & ~3U);
+        }
+}
+
+static int open_flattened(struct vmc_dump *d, char *err, size_t errlen) {
+        const struct kdumpc_info *ki;
+        const uint8_t *notes;
+        const char *raw;
+        uint8_t head[8];
+        size_t len;
+        addrxlat_opt_t opts[8];
+        unsigned n_opts = 0;
+        addrxlat_cb_t *cb;
+        int r;
+
+        if (d->n_fds != 1)
+                return fail(-EPROTONOSUPPORT, err, errlen, "a flattened dump is one file, not a set");
+        r = flat_open(d->fds[0], &d->flat, err, errlen);
+        if (r < 0)
+                return r;
+        r = flat_pread(d->flat, head, sizeof(head), 0);
+        if (r < 0 || memcmp(head, "KDUMP   ", 8) != 0)
+                return fail(-EPROTONOSUPPORT, err, errlen,
+                            "flattened %s dumps are not supported; reassemble with 'makedumpfile -R'",
+                            r >= 0 && memcmp(head, "\177ELF", 4) == 0 ? "ELF" : "non-kdump");
+        r = kdumpc_open(flat_read_cb, d->flat, flat_size(d->flat), &d->kdumpc, err, errlen);
+        if (r < 0)
+                return r;
+        ki = kdumpc_info(d->kdumpc);
+        raw = kdumpc_vmcoreinfo(d->kdumpc, &len);
+        if (!raw || len == 0 || vmcoreinfo_parse(raw, len, &d->vi) < 0)
+                return fail(-ENODATA, err, errlen, "the dump has no VMCOREINFO");
+
+        d->info.format = "flattened";
+        d->info.page_size = ki->block_size;
+        if (streq_ptr(ki->machine, "x86_64") || streq_ptr(ki->machine, "aarch64"))
+                d->info.arch = streq_ptr(ki->machine, "x86_64") ? "x86_64" : "aarch64";
+        else
+                d->info.arch = arch_from_vmcoreinfo(d->vi);
+        if (!d->info.arch)
+                return fail(-EPROTONOSUPPORT, err, errlen, "flattened dump of an unsupported architecture (%s)",
+                            ki->machine);
+        notes = kdumpc_notes(d->kdumpc, &len);
+        if (notes)
+                parse_elf_notes(d, notes, len);
+
+        /* Address translation: libaddrxlat walks the page tables with the
+         * VMCOREINFO answers and pages we give it, as in libkdumpfile. */
+        d->xctx = addrxlat_ctx_new();
+        d->xsys = addrxlat_sys_new();
+        if (!d->xctx || !d->xsys)
+                return -ENOMEM;
+        cb = addrxlat_ctx_add_cb(d->xctx);
+        if (!cb)
+                return -ENOMEM;
+        cb->priv = d;
+        cb->get_page = xlat_get_page;
+        cb->read_caps = xlat_read_caps;
+        cb->reg_value = xlat_reg;
+        cb->sym_value = xlat_sym;
+        cb->sym_sizeof = xlat_sizeof;
+        cb->sym_offsetof = xlat_offsetof;
+        cb->num_value = xlat_num;
+
+        addrxlat_opt_arch(&opts[n_opts++], d->info.arch);
+        addrxlat_opt_os_type(&opts[n_opts++], "linux");
+        if (vmcoreinfo_version_code(d->vi))
+                addrxlat_opt_version_code(&opts[n_opts++], vmcoreinfo_version_code(d->vi));
+        addrxlat_opt_page_shift(&opts[n_opts++], (unsigned long) __builtin_ctzll(d->info.page_size));
+        if (streq_ptr(d->info.arch, "x86_64"))
+                addrxlat_opt_phys_base(&opts[n_opts++], ki->phys_base);
+        if (addrxlat_sys_os_init(d->xsys, d->xctx, n_opts, opts) != ADDRXLAT_OK)
+                return fail(-EBADMSG, err, errlen, "cannot set up address translation: %s",
+                            addrxlat_ctx_get_err(d->xctx) ?: "unknown error");
+        d->kmem = (struct kmem){ flat_kmem_read, d };
+        return 0;
+}
+
+int vmc_dump_open(unsigned n_paths, const char *const *paths, struct vmc_dump **ret, char *err, size_t errlen) {
+        struct vmc_dump *d;
+        uint8_t head[16];
+        enum dump_format fmt = DUMP_FORMAT_NONE;
+        int r;
+
+        if (n_paths == 0 || n_paths > ELEMENTSOF(d->fds))
+                return fail(-EINVAL, err, errlen, "give 1 to %zu dump files", ELEMENTSOF(d->fds));
+        d = calloc(1, sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+        for (unsigned i = 0; i < n_paths; i++) {
+                struct stat st;
+                ssize_t k;
+                enum dump_format f;
+
+                d->fds[i] = open(paths[i], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (d->fds[i] < 0) {
+                        r = fail(-errno, err, errlen, "%s: %s", paths[i], strerror(errno));
+                        goto out;
+                }
+                d->n_fds++;
+                if (fstat(d->fds[i], &st) < 0 || S_ISDIR(st.st_mode)) {
+                        r = fail(-EISDIR, err, errlen, "%s: not a file", paths[i]);
+                        goto out;
+                }
+                k = pread(d->fds[i], head, sizeof(head), 0);
+                f = dump_format_detect(head, k > 0 ? (size_t) k : 0);
+                if (f == DUMP_FORMAT_NONE) {
+                        r = fail(-EMEDIUMTYPE, err, errlen, "%s: not a crash dump", paths[i]);
+                        goto out;
+                }
+                if (i > 0 && f != fmt) {
+                        r = fail(-EINVAL, err, errlen, "%s: not the same format as %s", paths[i], paths[0]);
+                        goto out;
+                }
+                fmt = f;
+        }
+        d->info.n_files = n_paths;
+        r = fmt == DUMP_FORMAT_FLATTENED ? open_flattened(d, err, errlen) : open_libkdumpfile(d, err, errlen);
+        if (r < 0)
+                goto out;
+        if (!d->info.page_size)
+                d->info.page_size = 4096;
+        *ret = d;
+        return 0;
+out:
+        vmc_dump_free(d);
+        return r;
+}
+
+void vmc_dump_free(struct vmc_dump *d) {
+        if (!d)
+                return;
+        if (d->kctx)
+                kdump_free(d->kctx);
+        if (d->xsys)
+                addrxlat_sys_decref(d->xsys);
+        if (d->xctx)
+                addrxlat_ctx_decref(d->xctx);
+        kdumpc_free(d->kdumpc);
+        flat_free(d->flat);
+        for (unsigned i = 0; i < PAGE_CACHE_SLOTS; i++)
+                free(d->cache[i].data);
+        for (unsigned i = 0; i < d->n_fds; i++)
+                close(d->fds[i]);
+        vmcoreinfo_free(d->vi);
+        free(d->cpus);
+        free(d);
+}
+
+const struct vmc_dump_info *vmc_dump_info(const struct vmc_dump *d) {
+        return &d->info;
+}
+
+const struct vmcoreinfo *vmc_dump_vmcoreinfo(const struct vmc_dump *d) {
+        return d->vi;
+}
+
+const struct kmem *vmc_dump_kmem(struct vmc_dump *d) {
+        return &d->kmem;
+}
+
+size_t vmc_dump_n_cpus(const struct vmc_dump *d) {
+        return d->n_cpus;
+}
+
+const struct vmc_cpu_regs *vmc_dump_cpu(const struct vmc_dump *d, size_t i) {
+        return i < d->n_cpus ? &d->cpus[i] : NULL;
+}

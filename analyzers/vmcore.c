@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "util.h"
+#include "vmcore.h"
+
+_printf_(2, 3) static int warn(struct vmc_vmcore *vm, const char *fmt, ...) {
+        char *s, **v;
+        va_list ap;
+        int k;
+
+        va_start(ap, fmt);
+        k = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+                return -ENOMEM;
+        v = realloc(vm->warnings, (vm->n_warnings + 1) * sizeof(char *));
+        if (!v) {
+                free(s);
+                return -ENOMEM;
+        }
+        vm->warnings = v;
+        vm->warnings[vm->n_warnings++] = s;
+        return 0;
+}
+
+static char *dup_field(const char *s, size_t max) {
+        return s ? strndup(s, max) : NULL;
+}
+
+/* struct new_utsname: six 65-byte strings, in init_uts_ns. */
+static void read_uname(struct vmc_vmcore *vm) {
+        const struct vmcoreinfo *vi = vmc_dump_vmcoreinfo(vm->dump);
+        uint64_t sym, off = 0;
+        char uts[6 * 65];
+
+        if (!vmcoreinfo_symbol(vi, "init_uts_ns", &sym))
+                return;
+        /* The name sits after a kref (4 bytes) in struct uts_namespace;
+         * VMCOREINFO says where when it can. */
+        if (!vmcoreinfo_offset(vi, "uts_namespace.name", &off))
+                off = 4;
+        if (kmem_read(vmc_dump_kmem(vm->dump), sym + off, uts, sizeof(uts)) < 0) {
+                (void) warn(vm, "cannot read init_uts_ns");
+                return;
+        }
+        for (unsigned i = 0; i < 6; i++)
+                uts[i * 65 + 64] = '\0';
+        /* Sanity: a real utsname starts with the kernel name. */
+        if (strcmp(uts, "Linux") != 0) {
+                (void) warn(vm, "init_uts_ns does not hold a utsname");
+                return;
+        }
+        vm->uts_sysname = strdup(uts);
+        vm->uts_nodename = strdup(uts + 65);
+        vm->uts_version = strdup(uts + 3 * 65);
+        vm->uts_machine = strdup(uts + 4 * 65);
+}
+
+static int read_int(const struct kmem *m, uint64_t addr, int32_t *ret) {
+        uint32_t v;
+        int r = kmem_read_u32(m, addr, &v);
+        if (r >= 0)
+                *ret = (int32_t) v;
+        return r;
+}
+
+int vmc_vmcore_read(unsigned n_paths, const char *const *paths, struct vmc_vmcore **ret, char *err, size_t errlen) {
+        const struct vmcoreinfo *vi;
+        struct vmc_vmcore *vm;
+        char msg[512] = "";
+        const char *s;
+        uint64_t addr;
+        int r;
+
+        vm = calloc(1, sizeof(*vm));
+        if (!vm)
+                return -ENOMEM;
+        vm->crash_time = -1;
+        vm->panic_cpu = -1;
+        r = vmc_dump_open(n_paths, paths, &vm->dump, err, errlen);
+        if (r < 0) {
+                free(vm);
+                return r;
+        }
+        vm->info = *vmc_dump_info(vm->dump);
+        vi = vmc_dump_vmcoreinfo(vm->dump);
+
+        vm->osrelease = dup_field(vmcoreinfo_get(vi, "OSRELEASE"), 64);
+        vm->build_id = dup_field(vmcoreinfo_get(vi, "BUILD-ID"), 128);
+        if ((s = vmcoreinfo_get(vi, "CRASHTIME"))) {
+                char *end;
+                long long t = strtoll(s, &end, 10);
+                if (end != s && t > 0)
+                        vm->crash_time = t;
+        }
+        if (vmcoreinfo_get(vi, "KERNELOFFSET")) {
+                vm->has_kernel_offset = true;
+                vm->kernel_offset = vmcoreinfo_kernel_offset(vi);
+        }
+        read_uname(vm);
+
+        r = printk_read(vi, vmc_dump_kmem(vm->dump), &vm->printk, msg, sizeof(msg));
+        if (r == -ENOMEM)
+                goto fail;
+        if (r < 0) {
+                vm->log_error = strdup(*msg ? msg : strerror(-r));
+                (void) warn(vm, "kernel log: %s", vm->log_error);
+        } else if (printk_log_partial(vm->printk))
+                (void) warn(vm, "kernel log: %zu damaged records skipped%s", vm->printk->n_corrupt,
+                            vm->printk->truncated ? ", walk stopped early" : "");
+
+        *msg = '\0';
+        r = kallsyms_load(vi, vmc_dump_kmem(vm->dump), &vm->kallsyms, msg, sizeof(msg));
+        if (r == -ENOMEM)
+                goto fail;
+        if (r < 0)
+                vm->symbols_error = strdup(*msg ? msg : strerror(-r));
+
+        vm->n_cpus = vmc_dump_n_cpus(vm->dump);
+        vm->cpus = calloc(MAX(vm->n_cpus, (size_t) 1), sizeof(*vm->cpus));
+        if (!vm->cpus) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        for (size_t i = 0; i < vm->n_cpus; i++) {
+                struct vmc_cpu_facts *c = &vm->cpus[i];
+                c->regs = *vmc_dump_cpu(vm->dump, i);
+                if (!vm->kallsyms)
+                        continue;
+                c->ip_symbol = kallsyms_format(vm->kallsyms, c->regs.ip);
+                for (unsigned k = 0; k < c->regs.n_regs; k++)
+                        c->reg_symbols[k] = kallsyms_format(vm->kallsyms, c->regs.regs[k]);
+        }
+        if (vm->n_cpus == 0)
+                (void) warn(vm, "the dump has no CPU registers (no NT_PRSTATUS notes)");
+
+        /* panic_cpu is a data symbol: only kernels with KALLSYMS_ALL have
+         * it in kallsyms. */
+        if (vm->kallsyms && kallsyms_address(vm->kallsyms, "panic_cpu", &addr)) {
+                int32_t cpu;
+                if (read_int(vmc_dump_kmem(vm->dump), addr, &cpu) >= 0 && cpu >= 0 && cpu < VMC_DUMP_MAX_CPUS)
+                        vm->panic_cpu = cpu;
+        }
+        *ret = vm;
+        return 0;
+fail:
+        vmc_vmcore_free(vm);
+        return r;
+}
+
+void vmc_vmcore_free(struct vmc_vmcore *vm) {
+        if (!vm)
+                return;
+        for (size_t i = 0; i < vm->n_cpus; i++) {
+                free(vm->cpus[i].ip_symbol);
+                for (unsigned k = 0; k < VMC_MAX_REGS; k++)
+                        free(vm->cpus[i].reg_symbols[k]);
+        }
+        free(vm->cpus);
+        for (size_t i = 0; i < vm->n_warnings; i++)
+                free(vm->warnings[i]);
+        free(vm->warnings);
+        printk_log_free(vm->printk);
+        kallsyms_free(vm->kallsyms);
+        free(vm->log_error);
+        free(vm->symbols_error);
+        free(vm->osrelease);
+        free(vm->build_id);
+        free(vm->uts_sysname);
+        free(vm->uts_nodename);
+        free(vm->uts_version);
+        free(vm->uts_machine);
+        vmc_dump_free(vm->dump);
+        free(vm);
+}
+
+int vmc_vmcore_kernel_log(const struct vmc_vmcore *vm, struct strbuf *out) {
+        if (!vm->printk)
+                return 0;
+        return printk_format(vm->printk, PRINTK_FORMAT_KERNEL | PRINTK_FORMAT_CALLER_ID, out);
+}
+
+bool vmc_vmcore_partial(const struct vmc_vmcore *vm) {
+        return !vm->printk || printk_log_partial(vm->printk) || vm->n_cpus == 0;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Everything vmcored takes from a crash dump before the log analysis: the
+ * facts of the dump and kernel (VMCOREINFO, uname), the kernel log from
+ * the printk buffer, every CPU's registers with symbols from the dump's own
+ * kallsyms, and which CPU panicked. What cannot be read is recorded as a
+ * warning and the rest is kept: a damaged dump gives a partial result, not
+ * none. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dump.h"
+#include "kallsyms.h"
+#include "printk.h"
+#include "strbuf.h"
+
+struct vmc_cpu_facts {
+        struct vmc_cpu_regs regs;
+        char *ip_symbol;                /* "func+0x1a/0x40", NULL unresolved */
+        char *reg_symbols[VMC_MAX_REGS]; /* for register values that are kernel symbols */
+};
+
+struct vmc_vmcore {
+        struct vmc_dump *dump;
+        struct vmc_dump_info info;
+        char *osrelease;
+        char *build_id;
+        int64_t crash_time;             /* seconds since the epoch, -1 unknown */
+        bool has_kernel_offset;
+        uint64_t kernel_offset;
+        char *uts_sysname, *uts_nodename, *uts_version, *uts_machine;
+
+        struct printk_log *printk;      /* NULL when the log could not be read */
+        char *log_error;
+        struct kallsyms *kallsyms;      /* NULL without usable kallsyms */
+        char *symbols_error;
+
+        struct vmc_cpu_facts *cpus;
+        size_t n_cpus;
+        int panic_cpu;                  /* from the kernel's panic_cpu, -1 unknown */
+
+        char **warnings;
+        size_t n_warnings;
+};
+
+/* Opens the dump (see vmc_dump_open) and reads it. Fails only when the
+ * files are not a readable dump at all. */
+int vmc_vmcore_read(unsigned n_paths, const char *const *paths, struct vmc_vmcore **ret, char *err, size_t errlen);
+void vmc_vmcore_free(struct vmc_vmcore *vm);
+
+/* The kernel log in the kernel's own console format, for the analyzer. */
+int vmc_vmcore_kernel_log(const struct vmc_vmcore *vm, struct strbuf *out);
+
+/* A damaged dump: some of the log, symbols or registers are missing. */
+bool vmc_vmcore_partial(const struct vmc_vmcore *vm);
