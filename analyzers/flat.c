@@ -13,7 +13,7 @@
 #define FLAT_SIGNATURE "makedumpfile"
 /* Records are read through a buffer this large, so that a stream of
  * small records costs few system calls. */
-#define FLAT_SCAN_BUFFER (1U << 20)
+#define FLAT_SCAN_BUFFER (4U << 10)
 
 /* A piece of the reassembled file and where its bytes are in the stream. */
 struct flat_seg {

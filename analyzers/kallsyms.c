@@ -11,6 +11,11 @@
 #define KALLSYMS_MAX_SYMS (4U << 20)
 #define KALLSYMS_NAMES_CHUNK (256U << 10)
 #define KALLSYMS_TOKEN_TABLE_MAX (64U << 10)
+#define KALLSYMS_MAX_SIZE (UINT64_C(64) << 20)
+/* 256 entries of at most a few dozen token bytes each. */
+#define KALLSYMS_BLOCK_MAX (32U << 10)
+#define KALLSYMS_TABLE_CHUNK 4096U
+#define KALLSYMS_TABLE_SLOTS 16U
 
 enum kallsyms_encoding {
         KALLSYMS_ABSOLUTE,              /* unsigned long kallsyms_addresses[] */
@@ -21,7 +26,13 @@ enum kallsyms_encoding {
 
 struct kallsyms {
         uint32_t n;
-        uint64_t *addr;                 /* by index, ascending */
+        /* The address table stays in the dump; entries are read through a
+         * small cache as binary searches need them. */
+        enum kallsyms_encoding encoding;
+        uint64_t table;                 /* kallsyms_offsets or kallsyms_addresses */
+        uint64_t base;                  /* kallsyms_relative_base */
+        struct { uint64_t no; bool valid; uint8_t data[KALLSYMS_TABLE_CHUNK]; } chunk[KALLSYMS_TABLE_SLOTS];
+        bool read_error;
         uint8_t *names;                 /* kallsyms_names, loaded on first use */
         size_t names_len;
         uint32_t *name_off;             /* offset of entry i in names */
@@ -30,6 +41,18 @@ struct kallsyms {
         char *tokens;                   /* kallsyms_token_table */
         size_t tokens_len;
         uint16_t token_index[256];
+        uint64_t token_table_addr;
+        /* kallsyms_markers (names offset of every 256th entry), when found:
+         * VMCOREINFO does not export it, so it is looked for where the
+         * kernel's link script puts it; then looking up one symbol reads
+         * one block of names instead of all of them. */
+        uint32_t *markers;
+        uint32_t n_markers;
+        bool markers_tried;
+        uint8_t block[KALLSYMS_BLOCK_MAX];
+        uint32_t block_no;
+        size_t block_len;
+        bool block_valid;
         const struct kmem *mem;
 };
 
@@ -44,55 +67,72 @@ _printf_(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...) {
         return -ENODATA;
 }
 
-static bool find_addr(const uint64_t *v, uint32_t n, uint64_t want) {
-        uint32_t lo = 0, hi = n;
-        while (lo < hi) {
-                uint32_t mid = lo + (hi - lo) / 2;
-                if (v[mid] == want)
-                        return true;
-                if (v[mid] < want)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return false;
-}
+/* Entry i of the address table, decoded; 0 (and read_error set) when it
+ * cannot be read. */
+static uint64_t addr_at(struct kallsyms *ks, uint32_t i) {
+        uint64_t width = ks->encoding == KALLSYMS_ABSOLUTE ? 8 : 4;
+        uint64_t off = (uint64_t) i * width, no = off / KALLSYMS_TABLE_CHUNK;
+        unsigned slot = (unsigned) (no % KALLSYMS_TABLE_SLOTS);
+        const uint8_t *p;
 
-static bool sorted(const uint64_t *v, uint32_t n) {
-        for (uint32_t i = 1; i < n; i++)
-                if (v[i] < v[i - 1])
-                        return false;
-        return true;
-}
-
-/* Decodes the offsets table with the given encoding and keeps it when the
- * result is sorted and holds _stext: the tables do not say their encoding. */
-static bool try_encoding(struct kallsyms *ks, enum kallsyms_encoding enc, const uint8_t *raw, uint64_t table,
-                         uint64_t base, uint64_t stext) {
-        for (uint32_t i = 0; i < ks->n; i++) {
-                uint32_t u = kmem_le32(raw + 4 * (size_t) i);
-                int32_t s = (int32_t) u;
-                switch (enc) {
-                case KALLSYMS_BASE_RELATIVE:
-                        ks->addr[i] = base + u;
-                        break;
-                case KALLSYMS_ABSOLUTE_PERCPU:
-                        ks->addr[i] = s >= 0 ? (uint64_t) s : base - 1 - (uint64_t) (int64_t) s;
-                        break;
-                case KALLSYMS_PLACE_RELATIVE:
-                        ks->addr[i] = table + 4 * (uint64_t) i + (uint64_t) (int64_t) s;
-                        break;
-                default:
-                        return false;
+        if (!ks->chunk[slot].valid || ks->chunk[slot].no != no) {
+                uint64_t len = MIN((uint64_t) KALLSYMS_TABLE_CHUNK, (uint64_t) ks->n * width - no * KALLSYMS_TABLE_CHUNK);
+                ks->chunk[slot].valid = false;
+                if (kmem_read(ks->mem, ks->table + no * KALLSYMS_TABLE_CHUNK, ks->chunk[slot].data, (size_t) len) < 0) {
+                        ks->read_error = true;
+                        return 0;
                 }
+                ks->chunk[slot].no = no;
+                ks->chunk[slot].valid = true;
         }
-        return sorted(ks->addr, ks->n) && find_addr(ks->addr, ks->n, stext);
+        p = ks->chunk[slot].data + off % KALLSYMS_TABLE_CHUNK;
+        if (width == 8)
+                return kmem_le64(p);
+        uint32_t u = kmem_le32(p);
+        int32_t v = (int32_t) u;
+        switch (ks->encoding) {
+        case KALLSYMS_BASE_RELATIVE:
+                return ks->base + u;
+        case KALLSYMS_ABSOLUTE_PERCPU:
+                return v >= 0 ? (uint64_t) v : ks->base - 1 - (uint64_t) (int64_t) v;
+        default: /* KALLSYMS_PLACE_RELATIVE */
+                return ks->table + off + (uint64_t) (int64_t) v;
+        }
+}
+
+/* The last index whose address is <= addr, or -1. Relies on the table being
+ * sorted, which the kernel's build guarantees. */
+static int64_t find_le(struct kallsyms *ks, uint64_t addr) {
+        int64_t lo = 0, hi = (int64_t) ks->n - 1, found = -1;
+        while (lo <= hi) {
+                int64_t mid = lo + (hi - lo) / 2;
+                if (addr_at(ks, (uint32_t) mid) <= addr) {
+                        found = mid;
+                        lo = mid + 1;
+                } else
+                        hi = mid - 1;
+        }
+        return found;
+}
+
+/* The tables do not say their encoding: keep the one under which _stext is
+ * an entry (as drgn does) and the table starts below where it ends. */
+static bool try_encoding(struct kallsyms *ks, enum kallsyms_encoding enc, uint64_t stext) {
+        int64_t i;
+
+        ks->encoding = enc;
+        ks->read_error = false;
+        for (unsigned k = 0; k < KALLSYMS_TABLE_SLOTS; k++)
+                ks->chunk[k].valid = false;
+        if (addr_at(ks, 0) > addr_at(ks, ks->n - 1))
+                return false;
+        i = find_le(ks, stext);
+        return !ks->read_error && i >= 0 && addr_at(ks, (uint32_t) i) == stext;
 }
 
 int kallsyms_load(const struct vmcoreinfo *vi, const struct kmem *mem, struct kallsyms **ret, char *err,
                   size_t errlen) {
-        uint64_t sym_num, sym_names, sym_tt, sym_ti, sym_offsets, sym_base, sym_addresses, stext, base = 0;
-        _cleanup_free_ uint8_t *raw = NULL;
+        uint64_t sym_num, sym_names, sym_tt, sym_ti, sym_base, stext;
         struct kallsyms *ks;
         uint32_t n;
         uint8_t ti[512];
@@ -116,50 +156,28 @@ int kallsyms_load(const struct vmcoreinfo *vi, const struct kmem *mem, struct ka
                 return -ENOMEM;
         ks->n = n;
         ks->mem = mem;
+        ks->token_table_addr = sym_tt;
         ks->names_addr = sym_names;
         ks->long_lengths = vmcoreinfo_version_code(vi) >= ((6U << 16) | (1U << 8));
-        ks->addr = malloc((size_t) n * sizeof(uint64_t));
-        if (!ks->addr) {
-                r = -ENOMEM;
-                goto out;
-        }
 
-        if (vmcoreinfo_symbol(vi, "kallsyms_addresses", &sym_addresses)) {
-                raw = malloc((size_t) n * 8);
-                if (!raw) {
-                        r = -ENOMEM;
+        if (vmcoreinfo_symbol(vi, "kallsyms_addresses", &ks->table))
+                ok = try_encoding(ks, KALLSYMS_ABSOLUTE, stext);
+        else if (vmcoreinfo_symbol(vi, "kallsyms_offsets", &ks->table)) {
+                if (vmcoreinfo_symbol(vi, "kallsyms_relative_base", &sym_base) &&
+                    (r = kmem_read_u64(mem, sym_base, &ks->base)) < 0) {
+                        r = fail(err, errlen, "cannot read kallsyms_relative_base: %s", strerror(-r));
                         goto out;
                 }
-                r = kmem_read(mem, sym_addresses, raw, (size_t) n * 8);
-                if (r >= 0) {
-                        for (uint32_t i = 0; i < n; i++)
-                                ks->addr[i] = kmem_le64(raw + 8 * (size_t) i);
-                        ok = sorted(ks->addr, n) && find_addr(ks->addr, n, stext);
-                }
-        } else if (vmcoreinfo_symbol(vi, "kallsyms_offsets", &sym_offsets)) {
-                raw = malloc((size_t) n * 4);
-                if (!raw) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-                r = kmem_read(mem, sym_offsets, raw, (size_t) n * 4);
-                if (r >= 0 && vmcoreinfo_symbol(vi, "kallsyms_relative_base", &sym_base))
-                        r = kmem_read_u64(mem, sym_base, &base);
-                if (r >= 0)
-                        ok = try_encoding(ks, KALLSYMS_BASE_RELATIVE, raw, sym_offsets, base, stext) ||
-                             try_encoding(ks, KALLSYMS_ABSOLUTE_PERCPU, raw, sym_offsets, base, stext) ||
-                             try_encoding(ks, KALLSYMS_PLACE_RELATIVE, raw, sym_offsets, base, stext);
+                ok = try_encoding(ks, KALLSYMS_BASE_RELATIVE, stext) ||
+                     try_encoding(ks, KALLSYMS_ABSOLUTE_PERCPU, stext) ||
+                     try_encoding(ks, KALLSYMS_PLACE_RELATIVE, stext);
         } else {
                 r = fail(err, errlen, "VMCOREINFO has neither kallsyms_addresses nor kallsyms_offsets");
                 goto out;
         }
-        if (r < 0) {
-                r = fail(err, errlen, "cannot read the kallsyms address table: %s", strerror(-r));
-                goto out;
-        }
         if (!ok) {
-                r = fail(err, errlen, "the kallsyms address table does not decode to _stext (0x%" PRIx64 ")",
-                         stext);
+                r = fail(err, errlen, "the kallsyms address table %s", ks->read_error ? "cannot be read" :
+                         "does not decode to _stext");
                 goto out;
         }
 
@@ -195,10 +213,10 @@ out:
 void kallsyms_free(struct kallsyms *ks) {
         if (!ks)
                 return;
-        free(ks->addr);
         free(ks->names);
         free(ks->name_off);
         free(ks->tokens);
+        free(ks->markers);
         free(ks);
 }
 
@@ -299,46 +317,198 @@ static int ensure_names(struct kallsyms *ks) {
         return r;
 }
 
-bool kallsyms_lookup(struct kallsyms *ks, uint64_t addr, struct ksym *ret) {
-        uint32_t lo = 0, hi = ks->n, i;
-
-        if (ks->n == 0 || addr < ks->addr[0])
-                return false;
-        /* The last symbol whose address is <= addr. */
-        while (hi - lo > 1) {
-                uint32_t mid = lo + (hi - lo) / 2;
-                if (ks->addr[mid] <= addr)
-                        lo = mid;
-                else
-                        hi = mid;
+static size_t entry_len(const uint8_t *p, size_t avail, bool long_lengths, size_t *hdr) {
+        size_t n;
+        *hdr = 1;
+        if (avail < 1)
+                return 0;
+        n = p[0];
+        if (long_lengths && (n & 0x80)) {
+                if (avail < 2)
+                        return 0;
+                n = (n & 0x7f) | ((size_t) p[1] << 7);
+                *hdr = 2;
         }
-        i = lo;
-        /* Aliases share an address; the kernel names the first. */
-        while (i > 0 && ks->addr[i - 1] == ks->addr[i])
-                i--;
-        /* Past the last symbol (_end and friends) is not the kernel. */
-        if (lo + 1 >= ks->n)
+        return n;
+}
+
+/* Checks a candidate markers array: starts at 0, grows by at most a block
+ * per entry, and stays inside the names table. */
+static bool markers_plausible(const uint32_t *m, uint32_t n, uint64_t names_span) {
+        if (n == 0 || m[0] != 0)
                 return false;
-        if (ensure_names(ks) < 0 || !decode_name(ks, i, &ret->type, ret->name, sizeof(ret->name)))
-                return false;
-        ret->address = ks->addr[i];
-        ret->offset = addr - ks->addr[i];
-        uint32_t nx = lo + 1;
-        while (nx < ks->n && ks->addr[nx] == ks->addr[i])
-                nx++;
-        ret->size = nx < ks->n ? ks->addr[nx] - ks->addr[i] : 0;
+        for (uint32_t i = 1; i < n; i++)
+                if (m[i] <= m[i - 1] || m[i] - m[i - 1] > KALLSYMS_BLOCK_MAX || m[i] >= names_span)
+                        return false;
         return true;
 }
 
-bool kallsyms_address(struct kallsyms *ks, const char *name, uint64_t *ret) {
-        char buf[128], type;
+static void find_markers(struct kallsyms *ks) {
+        uint32_t n = (ks->n + 255) / 256;
+        uint64_t span, seqs = ((uint64_t) ks->n * 3 + 7) & ~UINT64_C(7);
+        _cleanup_free_ uint8_t *raw = NULL;
+        uint32_t *m;
 
+        ks->markers_tried = true;
+        if (ks->token_table_addr <= ks->names_addr)
+                return;
+        span = ks->token_table_addr - ks->names_addr;
+        raw = malloc((size_t) n * 4);
+        m = malloc((size_t) n * sizeof(uint32_t));
+        if (!raw || !m) {
+                free(m);
+                return;
+        }
+        /* Right before kallsyms_token_table (<= 6.1), or before
+         * kallsyms_seqs_of_names (3 bytes a symbol, 6.2+), after at most 7
+         * bytes of alignment. */
+        for (unsigned layout = 0; layout < 2; layout++)
+                for (unsigned pad = 0; pad < 8; pad += 4) {
+                        uint64_t end = ks->token_table_addr - pad - (layout ? seqs : 0);
+                        if (end < ks->names_addr + (uint64_t) n * 4 ||
+                            kmem_read(ks->mem, end - (uint64_t) n * 4, raw, (size_t) n * 4) < 0)
+                                continue;
+                        for (uint32_t i = 0; i < n; i++)
+                                m[i] = kmem_le32(raw + 4 * (size_t) i);
+                        if (markers_plausible(m, n, span)) {
+                                ks->markers = m;
+                                ks->n_markers = n;
+                                return;
+                        }
+                }
+        free(m);
+}
+
+/* Name of entry i through its block of 256, checked against the next
+ * marker so that a wrong guess of the markers is noticed. */
+static bool decode_name_by_marker(struct kallsyms *ks, uint32_t i, char *type, char *buf, size_t len) {
+        uint32_t b = i / 256;
+        size_t pos = 0, hdr, n;
+
+        if (!ks->block_valid || ks->block_no != b) {
+                uint32_t start = ks->markers[b];
+                size_t want = b + 1 < ks->n_markers ? ks->markers[b + 1] - start : KALLSYMS_BLOCK_MAX;
+                ks->block_valid = false;
+                want = MIN(want, (size_t) KALLSYMS_BLOCK_MAX);
+                if (kmem_read(ks->mem, ks->names_addr + start, ks->block, want) < 0)
+                        return false;
+                /* The block must hold exactly its entries. */
+                for (uint32_t k = 0; k < 256 && b * 256 + k < ks->n; k++) {
+                        n = entry_len(ks->block + pos, want - pos, ks->long_lengths, &hdr);
+                        if (n == 0 || pos + hdr + n > want)
+                                return false;
+                        pos += hdr + n;
+                }
+                if (b + 1 < ks->n_markers && pos != want)
+                        return false;
+                ks->block_len = pos;
+                ks->block_no = b;
+                ks->block_valid = true;
+        }
+        pos = 0;
+        for (uint32_t k = 0; k < i % 256; k++) {
+                n = entry_len(ks->block + pos, ks->block_len - pos, ks->long_lengths, &hdr);
+                pos += hdr + n;
+        }
+        n = entry_len(ks->block + pos, ks->block_len - pos, ks->long_lengths, &hdr);
+        pos += hdr;
+        bool first = true;
+        size_t out = 0;
+        for (size_t k = 0; k < n; k++) {
+                uint16_t t = ks->token_index[ks->block[pos + k]];
+                if (t >= ks->tokens_len)
+                        return false;
+                for (const char *p = ks->tokens + t; *p && p < ks->tokens + ks->tokens_len; p++) {
+                        if (first) {
+                                *type = *p;
+                                first = false;
+                        } else if (out + 1 < len)
+                                buf[out++] = *p;
+                }
+        }
+        buf[out] = '\0';
+        return !first;
+}
+
+/* Entry i's name, by its marker block when possible, else from the whole
+ * table. */
+static bool name_of(struct kallsyms *ks, uint32_t i, char *type, char *buf, size_t len) {
+        if (!ks->markers_tried && !ks->name_off)
+                find_markers(ks);
+        if (ks->markers && !ks->name_off) {
+                if (decode_name_by_marker(ks, i, type, buf, len))
+                        return true;
+                /* A wrong guess: forget the markers, read everything. */
+                free(ks->markers);
+                ks->markers = NULL;
+        }
+        return ensure_names(ks) >= 0 && decode_name(ks, i, type, buf, len);
+}
+
+bool kallsyms_lookup(struct kallsyms *ks, uint64_t addr, struct ksym *ret) {
+        int64_t lo;
+        uint32_t i, nx;
+        uint64_t a;
+
+        /* Kernel addresses live in the upper half on x86_64 and arm64; the
+         * small values below are per-CPU offsets, not places in code. */
+        if (!(addr >> 63))
+                return false;
+        lo = find_le(ks, addr);
+        /* Before the first or past the last symbol (_end) is not the kernel. */
+        if (lo < 0 || (uint32_t) lo + 1 >= ks->n || ks->read_error)
+                return false;
+        a = addr_at(ks, (uint32_t) lo);
+        /* Aliases share an address; the kernel names the first. */
+        i = (uint32_t) lo;
+        while (i > 0 && addr_at(ks, i - 1) == a)
+                i--;
+        nx = (uint32_t) lo + 1;
+        ret->address = a;
+        ret->offset = addr - a;
+        ret->size = addr_at(ks, nx) - a;
+        /* A "symbol" this large is the gap between kernel regions. */
+        if (ks->read_error || ret->size > KALLSYMS_MAX_SIZE)
+                return false;
+        return name_of(ks, i, &ret->type, ret->name, sizeof(ret->name));
+}
+
+/* Whether entry i is name, expanding tokens only until the first
+ * difference: most entries differ in their first token. */
+static bool name_is(const struct kallsyms *ks, uint32_t i, const char *name) {
+        size_t pos = ks->name_off[i], n;
+        const char *want = name;
+        bool first = true;
+
+        n = ks->names[pos];
+        if (ks->long_lengths && (n & 0x80)) {
+                n = (n & 0x7f) | ((size_t) ks->names[pos + 1] << 7);
+                pos += 2;
+        } else
+                pos++;
+        if (pos + n > ks->names_len)
+                return false;
+        for (size_t k = 0; k < n; k++) {
+                uint16_t t = ks->token_index[ks->names[pos + k]];
+                if (t >= ks->tokens_len)
+                        return false;
+                for (const char *p = ks->tokens + t; *p && p < ks->tokens + ks->tokens_len; p++) {
+                        if (first)
+                                first = false; /* the type letter */
+                        else if (*p != *want++)
+                                return false;
+                }
+        }
+        return !first && *want == '\0';
+}
+
+bool kallsyms_address(struct kallsyms *ks, const char *name, uint64_t *ret) {
         if (ensure_names(ks) < 0)
                 return false;
         for (uint32_t i = 0; i < ks->n; i++)
-                if (decode_name(ks, i, &type, buf, sizeof(buf)) && strcmp(buf, name) == 0) {
-                        *ret = ks->addr[i];
-                        return true;
+                if (name_is(ks, i, name)) {
+                        *ret = addr_at(ks, i);
+                        return !ks->read_error;
                 }
         return false;
 }

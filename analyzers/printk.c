@@ -389,28 +389,32 @@ int printk_format(const struct printk_log *log, unsigned flags, struct strbuf *o
         for (size_t i = 0; i < log->n_records; i++) {
                 const struct printk_record *rec = &log->records[i];
                 int plen = format_prefix(rec, caller, kernel, prefix, sizeof(prefix));
+                const char *t = rec->text, *end = rec->text + rec->text_len;
 
-                r = strbuf_reserve(out, (size_t) plen + rec->text_len * 2 + 1);
-                if (r < 0)
-                        return r;
-                strbuf_append(out, prefix, (size_t) plen);
-                for (uint32_t k = 0; k < rec->text_len; k++) {
-                        unsigned char c = (unsigned char) rec->text[k];
-                        if (c == '\n') {
-                                if (kernel) {
-                                        r = strbuf_putc(out, '\n');
-                                        if (r >= 0)
-                                                r = strbuf_append(out, prefix, (size_t) plen);
-                                } else
-                                        r = strbuf_printf(out, "\n%*s", plen, "");
-                        } else if (kernel || md_keeps(c))
-                                r = strbuf_putc(out, (char) c);
-                        else
-                                r = strbuf_printf(out, "\\x%02x", (unsigned) (int) (signed char) c);
-                        if (r < 0)
-                                return r;
+                r = strbuf_append(out, prefix, (size_t) plen);
+                while (r >= 0 && t < end) {
+                        /* The longest run that is copied as it is. */
+                        const char *run = t;
+                        if (kernel) {
+                                const char *nl = memchr(t, '\n', (size_t) (end - t));
+                                t = nl ? nl : end;
+                        } else
+                                while (t < end && *t != '\n' && md_keeps((unsigned char) *t))
+                                        t++;
+                        r = strbuf_append(out, run, (size_t) (t - run));
+                        if (r < 0 || t == end)
+                                break;
+                        if (*t == '\n') {
+                                r = strbuf_putc(out, '\n');
+                                if (r >= 0)
+                                        r = kernel ? strbuf_append(out, prefix, (size_t) plen)
+                                                   : strbuf_printf(out, "%*s", plen, "");
+                        } else
+                                r = strbuf_printf(out, "\\x%02x", (unsigned) (int) (signed char) *t);
+                        t++;
                 }
-                r = strbuf_putc(out, '\n');
+                if (r >= 0)
+                        r = strbuf_putc(out, '\n');
                 if (r < 0)
                         return r;
         }

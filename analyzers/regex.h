@@ -12,8 +12,10 @@
 
 struct vre;
 
-/* Compiles pattern; on failure returns -EINVAL and, when errbuf is given,
- * a message naming the offset of the error. */
+/* Prepares pattern; it is compiled on first use (with VMCORED_REGEX_EAGER set
+ * in the environment: now, and then a bad pattern returns -EINVAL and, when
+ * errbuf is given, a message naming the offset of the error). A pattern that
+ * fails to compile later never matches. */
 int vre_compile(const char *pattern, struct vre **ret, char *errbuf, size_t errlen);
 void vre_free(struct vre *re);
 
@@ -26,7 +28,7 @@ static inline bool vre_match(struct vre *re, const char *subject, size_t len) {
 }
 
 /* Number of capture groups in the pattern (not counting group 0). */
-unsigned vre_ngroups(const struct vre *re);
+unsigned vre_ngroups(struct vre *re);
 
 /* Bounds of group i (0 = whole match) of the last successful search; false
  * when the group did not take part in the match. */

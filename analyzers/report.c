@@ -6,6 +6,7 @@
 #include "report.h"
 #include "utf8.h"
 #include "util.h"
+#include "vmcore.h"
 
 struct vmc_analyzer {
         struct title_engine *titles;
@@ -55,6 +56,8 @@ void vmc_report_free(struct vmc_report *r) {
         free(r->fingerprint);
         free(r->duphash);
         free(r->linux_banner);
+        free(r->panic.comm);
+        vmc_vmcore_free(r->vmcore);
         klog_free(r->log);
         free(r);
 }
@@ -71,6 +74,7 @@ int vmc_analyze_log(struct vmc_analyzer *a, struct klog *log, const char *source
         }
         r->log = log;
         r->title_event = r->fatal_event = r->panic_event = -1;
+        r->panic = (struct vmc_panic){ .cpu = -1, .pid = -1, .note = -1 };
         if (source && !(r->source = strdup(source))) {
                 k = -ENOMEM;
                 goto fail;
@@ -507,6 +511,7 @@ json_object *vmc_report_to_json(const struct vmc_report *r) {
                 json_object_array_add(events, event_json(r, i));
         jadd(o, "events", events);
         jadd(o, "lines", json_object_new_int64((int64_t) r->log->n_lines));
+        vmc_report_vmcore_json(r, o);
         return o;
 }
 
@@ -536,6 +541,7 @@ int vmc_report_print(const struct vmc_report *r, FILE *f) {
         const struct oops_event *mods = modules_event(r);
 
         fprintf(f, "%s:\n", r->source ? r->source : "(log)");
+        vmc_report_vmcore_print(r, f);
         if (!t) {
                 fprintf(f, "  no crash found (%zu lines, %zu informational events)\n", r->log->n_lines,
                         r->n_events);

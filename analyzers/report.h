@@ -26,6 +26,17 @@
 #define VMC_REPORT_SCHEMA "vmcored.report/1"
 
 struct vmc_analyzer;
+struct vmc_vmcore;
+
+/* The crashing CPU and task, from the dump and the log together. */
+struct vmc_panic {
+        int cpu;                        /* -1 unknown */
+        int pid;                        /* -1 unknown */
+        char *comm;
+        ssize_t note;                   /* index in vmcore->cpus, -1 unknown */
+        const char *cpu_from;           /* "panic_cpu", "log", "only-cpu" */
+        const char *note_from;          /* "only-note", "pid", "crash-ip", "rip" */
+};
 
 struct vmc_report {
         char *source;                   /* path, "-" for stdin, or NULL */
@@ -40,6 +51,11 @@ struct vmc_report {
         char *duphash;                  /* koops duphash of the title event */
         char **event_fingerprints;      /* per event, may hold NULLs */
         char *linux_banner;             /* "Linux version ..." line, if any */
+
+        /* Set when the report comes from a crash dump. */
+        struct vmc_vmcore *vmcore;
+        const char *log_source;         /* "dump", "file" (a saved log), NULL: none */
+        struct vmc_panic panic;
 };
 
 int vmc_analyzer_new(struct vmc_analyzer **ret, char *errbuf, size_t errlen);
@@ -50,6 +66,20 @@ struct title_engine *vmc_analyzer_titles(struct vmc_analyzer *a);
 
 /* Takes ownership of log (also on failure). */
 int vmc_analyze_log(struct vmc_analyzer *a, struct klog *log, const char *source, struct vmc_report **ret);
+
+/* Analyzes a crash dump read by vmc_vmcore_read(): the log from its
+ * memory, or fallback_log (the log a kdump tool saved next to it) when the
+ * dump's log cannot be read. Takes ownership of vm and fallback_log (also on
+ * failure). */
+int vmc_analyze_vmcore(struct vmc_analyzer *a, struct vmc_vmcore *vm, struct klog *fallback_log, const char *source,
+                       struct vmc_report **ret);
+
+/* The report comes from a damaged dump (log, registers or symbols lost). */
+bool vmc_report_partial(const struct vmc_report *r);
+
+/* The "dump", "panic" and "cpus" members of the JSON report (report-vmcore.c). */
+void vmc_report_vmcore_json(const struct vmc_report *r, json_object *o);
+void vmc_report_vmcore_print(const struct vmc_report *r, FILE *f);
 
 void vmc_report_free(struct vmc_report *r);
 

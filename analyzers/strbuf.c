@@ -82,9 +82,10 @@ void strbuf_done(struct strbuf *sb) {
 char *strbuf_steal(struct strbuf *sb) {
         char *p;
 
-        if (!sb->buf && strbuf_reserve(sb, 0) < 0)
+        if (!sb->buf && strbuf_reserve(sb, 1) < 0)
                 return NULL;
         p = sb->buf;
+        p[sb->len] = '\0';
         *sb = STRBUF_INIT;
         return p;
 }

@@ -73,7 +73,6 @@ int vmc_vmcore_read(unsigned n_paths, const char *const *paths, struct vmc_vmcor
         struct vmc_vmcore *vm;
         char msg[512] = "";
         const char *s;
-        uint64_t addr;
         int r;
 
         vm = calloc(1, sizeof(*vm));
@@ -138,18 +137,26 @@ int vmc_vmcore_read(unsigned n_paths, const char *const *paths, struct vmc_vmcor
         if (vm->n_cpus == 0)
                 (void) warn(vm, "the dump has no CPU registers (no NT_PRSTATUS notes)");
 
-        /* panic_cpu is a data symbol: only kernels with KALLSYMS_ALL have
-         * it in kallsyms. */
-        if (vm->kallsyms && kallsyms_address(vm->kallsyms, "panic_cpu", &addr)) {
-                int32_t cpu;
-                if (read_int(vmc_dump_kmem(vm->dump), addr, &cpu) >= 0 && cpu >= 0 && cpu < VMC_DUMP_MAX_CPUS)
-                        vm->panic_cpu = cpu;
-        }
         *ret = vm;
         return 0;
 fail:
         vmc_vmcore_free(vm);
         return r;
+}
+
+int vmc_vmcore_panic_cpu(struct vmc_vmcore *vm) {
+        uint64_t addr;
+        int32_t cpu;
+
+        if (vm->panic_cpu_read)
+                return vm->panic_cpu;
+        vm->panic_cpu_read = true;
+        /* panic_cpu is a data symbol: only kernels with KALLSYMS_ALL have
+         * it in kallsyms. Finding it by name reads the whole name table. */
+        if (vm->kallsyms && kallsyms_address(vm->kallsyms, "panic_cpu", &addr) &&
+            read_int(vmc_dump_kmem(vm->dump), addr, &cpu) >= 0 && cpu >= 0 && cpu < VMC_DUMP_MAX_CPUS)
+                vm->panic_cpu = cpu;
+        return vm->panic_cpu;
 }
 
 void vmc_vmcore_free(struct vmc_vmcore *vm) {

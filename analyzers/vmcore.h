@@ -40,7 +40,8 @@ struct vmc_vmcore {
 
         struct vmc_cpu_facts *cpus;
         size_t n_cpus;
-        int panic_cpu;                  /* from the kernel's panic_cpu, -1 unknown */
+        int panic_cpu;                  /* see vmc_vmcore_panic_cpu() */
+        bool panic_cpu_read;
 
         char **warnings;
         size_t n_warnings;
@@ -53,6 +54,9 @@ void vmc_vmcore_free(struct vmc_vmcore *vm);
 
 /* The kernel log in the kernel's own console format, for the analyzer. */
 int vmc_vmcore_kernel_log(const struct vmc_vmcore *vm, struct strbuf *out);
+
+/* The kernel's panic_cpu variable (-1 unknown), read on first call. */
+int vmc_vmcore_panic_cpu(struct vmc_vmcore *vm);
 
 /* A damaged dump: some of the log, symbols or registers are missing. */
 bool vmc_vmcore_partial(const struct vmc_vmcore *vm);

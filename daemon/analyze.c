@@ -13,10 +13,12 @@
 
 #include "commands.h"
 #include "dumpfmt.h"
+#include "kdumpdir.h"
 #include "klog.h"
 #include "log.h"
 #include "report.h"
 #include "util.h"
+#include "vmcore.h"
 
 struct inputs {
         char **v;
@@ -91,10 +93,16 @@ static void help(void) {
         printf("Usage: vmcored analyze [OPTIONS] PATH|- [PATH...]\n"
                "       vmcored analyze [OPTIONS] --batch DIR\n"
                "\n"
-               "Analyze kernel logs (dmesg, vmcore-dmesg.txt, makedumpfile --dump-dmesg output,\n"
-               "serial console captures, journalctl -k / syslog) and report the crash: a\n"
-               "syzkaller-compatible title, a stable fingerprint, every crash report in the\n"
-               "log with its stack and registers, and the fatal one. '-' reads standard input.\n"
+               "Analyze crash dumps and kernel logs and report the crash: a syzkaller-compatible\n"
+               "title, a stable fingerprint, every crash report in the log with its stack and\n"
+               "registers, and the fatal one. PATH is\n"
+               "  - a crash dump: /proc/vmcore, ELF, kdump-compressed (makedumpfile -c/-l/-p/-z)\n"
+               "    or flattened (makedumpfile -F); the log, registers and symbols are read\n"
+               "    from the dump's memory (kernel version, crash time, panic CPU and task);\n"
+               "  - a kdump directory: kdump-utils' vmcore + vmcore-dmesg.txt or Debian's\n"
+               "    dump.* + dmesg.* (the saved log is used when the dump's is unreadable);\n"
+               "  - a kernel log: dmesg, vmcore-dmesg.txt, makedumpfile --dump-dmesg output,\n"
+               "    serial console captures, journalctl -k / syslog; '-' reads standard input.\n"
                "\n"
                "Options:\n"
                "  -j, --json        print JSON (docs/report-schema.md); one object per line\n"
@@ -103,7 +111,8 @@ static void help(void) {
                "  -h, --help        show this help\n"
                "\n"
                "Exit status: 0 when every input was analyzed (crash found or not), 1 when an\n"
-               "input could not be read, 2 on a usage error.\n");
+               "input could not be read, 2 on a usage error, 3 when a report is partial\n"
+               "because a dump is damaged (the report says what is missing).\n");
 }
 
 static void print_json_error(const char *source, const char *msg) {
@@ -115,21 +124,86 @@ static void print_json_error(const char *source, const char *msg) {
         json_object_put(o);
 }
 
-/* Reads one input and analyzes it; logs a one-line error on failure. */
+static int analyze_dump(struct vmc_analyzer *a, unsigned n, const char *const *paths, const char *dmesg,
+                        const char *source, struct vmc_report **ret, char *err, size_t errlen) {
+        struct vmc_vmcore *vm = NULL;
+        struct klog *saved = NULL;
+        int r;
+
+        r = vmc_vmcore_read(n, paths, &vm, err, errlen);
+        if (r < 0) {
+                if (!dmesg)
+                        return r;
+                /* The dump is unreadable but kdump saved the log: use it. */
+                log_warning("%s: %s; analyzing %s instead", source, err, dmesg);
+                r = klog_from_file(dmesg, &saved);
+                if (r < 0) {
+                        snprintf(err, errlen, "%s: %s", dmesg, strerror(-r));
+                        return r;
+                }
+                return vmc_analyze_log(a, saved, source, ret);
+        }
+        /* The saved log is only needed when the dump's own cannot be read. */
+        if (!vm->printk && dmesg) {
+                r = klog_from_file(dmesg, &saved);
+                if (r < 0)
+                        log_warning("%s: %s", dmesg, strerror(-r));
+        }
+        r = vmc_analyze_vmcore(a, vm, saved, source, ret);
+        if (r < 0)
+                snprintf(err, errlen, "analysis failed: %s", strerror(-r));
+        return r;
+}
+
+/* Reads one input (a log, a dump or a kdump directory) and analyzes it;
+ * fills err with a one-line reason on failure. */
 static int analyze_one(struct vmc_analyzer *a, const char *path, struct vmc_report **ret, char *err,
                        size_t errlen) {
         _cleanup_free_ char *buf = NULL;
         struct klog *log = NULL;
         enum dump_format fmt;
+        struct stat st;
         size_t len = 0;
         int fd = 0, r;
 
+        if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+                struct kdump_dir kd = {};
+
+                r = kdump_dir_scan(path, &kd);
+                if (r < 0) {
+                        snprintf(err, errlen, "%s", r == -ENOENT ? "no crash dump or kernel log in this directory"
+                                                                 : strerror(-r));
+                        return r;
+                }
+                if (kd.n_dumps > 0)
+                        r = analyze_dump(a, (unsigned) kd.n_dumps, (const char *const *) kd.dumps, kd.dmesg, path,
+                                         ret, err, errlen);
+                else {
+                        r = klog_from_file(kd.dmesg, &log);
+                        if (r < 0)
+                                snprintf(err, errlen, "%s: %s", kd.dmesg, strerror(-r));
+                        else
+                                r = vmc_analyze_log(a, log, path, ret);
+                }
+                kdump_dir_done(&kd);
+                return r;
+        }
+
         if (strcmp(path, "-") != 0) {
+                uint8_t head[16];
+                ssize_t k;
+
                 fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
                 if (fd < 0) {
                         r = -errno;
                         snprintf(err, errlen, "%s", strerror(-r));
                         return r;
+                }
+                /* Dumps are told by content and read in place, not loaded. */
+                k = pread(fd, head, sizeof(head), 0);
+                if (k > 0 && dump_format_detect(head, (size_t) k) != DUMP_FORMAT_NONE) {
+                        close(fd);
+                        return analyze_dump(a, 1, &path, NULL, path, ret, err, errlen);
                 }
         }
         r = klog_read_fd(fd, &buf, &len);
@@ -142,9 +216,7 @@ static int analyze_one(struct vmc_analyzer *a, const char *path, struct vmc_repo
 
         fmt = dump_format_detect(buf, len);
         if (fmt != DUMP_FORMAT_NONE) {
-                snprintf(err, errlen,
-                         "is a %s crash dump, which this version cannot read; "
-                         "extract its log with 'makedumpfile --dump-dmesg' and analyze that",
+                snprintf(err, errlen, "is a %s crash dump; give it as a file, not on standard input",
                          dump_format_name(fmt));
                 return -EMEDIUMTYPE;
         }
@@ -170,7 +242,7 @@ int cmd_analyze(int argc, char **argv) {
         struct vmc_analyzer *a = NULL;
         struct inputs in = {};
         bool json = false, batch = false;
-        size_t n_crash = 0, n_failed = 0;
+        size_t n_crash = 0, n_failed = 0, n_partial = 0;
         struct timespec t0, t1;
         char errbuf[512] = "";
         int c, r, ret = 0;
@@ -237,6 +309,10 @@ int cmd_analyze(int argc, char **argv) {
                 }
                 if (rep->title_event >= 0)
                         n_crash++;
+                if (vmc_report_partial(rep)) {
+                        log_warning("%s: damaged dump, the report is partial", in.v[i]);
+                        n_partial++;
+                }
                 if (json) {
                         json_object *o = vmc_report_to_json(rep);
                         if (!o) {
@@ -268,6 +344,8 @@ int cmd_analyze(int argc, char **argv) {
                         (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9);
         if (n_failed > 0)
                 ret = 1;
+        else if (n_partial > 0)
+                ret = EXIT_PARTIAL;
 out:
         vmc_analyzer_free(a);
         inputs_done(&in);
