@@ -50,6 +50,7 @@ struct vmc_dump {
 
         /* libkdumpfile */
         kdump_ctx_t *kctx;
+        bool kctx_broken;       /* kdump_free() would crash (libkdumpfile 0.5.1 bugs) */
 
         /* flattened */
         struct flat *flat;
@@ -152,6 +153,7 @@ static int open_libkdumpfile(struct vmc_dump *d, char *err, size_t errlen) {
         /* pread only: a bad ELF header must give an error, not SIGBUS. */
         kdump_set_number_attr(d->kctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
         st = kdump_open_fdset(d->kctx, d->n_fds, d->fds);
+        d->kctx_broken = st != KDUMP_OK;
         if (st != KDUMP_OK)
                 return fail(st == KDUMP_ERR_NOTIMPL ? -EPROTONOSUPPORT : -EBADMSG, err, errlen, "%s",
                             kdump_get_err(d->kctx) ?: kdump_strerror(st));
@@ -175,6 +177,11 @@ static int open_libkdumpfile(struct vmc_dump *d, char *err, size_t errlen) {
         d->info.format = "elf";
         if (kdump_get_string_attr(d->kctx, KDUMP_ATTR_FILE_FORMAT, &s) == KDUMP_OK && !streq_ptr(s, "elf"))
                 d->info.format = streq_ptr(s, "diskdump") ? "kdump-compressed" : s;
+        /* kdump_free() of a diskdump context reads freed memory in 0.5.1
+         * (it crashes with MALLOC_PERTURB_ set): such contexts are leaked.
+         * vmcored reads every dump in a short-lived child process. */
+        if (!streq_ptr(d->info.format, "elf"))
+                d->kctx_broken = true;
         if (kdump_get_string_attr(d->kctx, KDUMP_ATTR_ARCH_NAME, &s) == KDUMP_OK) {
                 snprintf(d->arch_buf, sizeof(d->arch_buf), "%s", s);
                 d->info.arch = d->arch_buf;
@@ -430,6 +437,34 @@ static int open_flattened(struct vmc_dump *d, char *err, size_t errlen) {
         return 0;
 }
 
+/* libkdumpfile 0.5.1 reads a --split set only in its original order:
+ * restore it from each part's first page frame (kdump sub-header). */
+static uint64_t split_start_pfn(int fd) {
+        uint8_t b[8] = {};
+        uint8_t bs[4] = {};
+        if (pread(fd, bs, sizeof(bs), 428) != (ssize_t) sizeof(bs))
+                return UINT64_MAX;
+        if (pread(fd, b, sizeof(b), (off_t) kmem_le32(bs) + 80) != (ssize_t) sizeof(b))
+                return UINT64_MAX;
+        return kmem_le64(b);
+}
+
+static void sort_split_set(struct vmc_dump *d) {
+        uint64_t key[ELEMENTSOF(d->fds)];
+
+        for (unsigned i = 0; i < d->n_fds; i++)
+                key[i] = split_start_pfn(d->fds[i]);
+        for (unsigned i = 1; i < d->n_fds; i++)
+                for (unsigned j = i; j > 0 && key[j] < key[j - 1]; j--) {
+                        uint64_t k = key[j];
+                        int fd = d->fds[j];
+                        key[j] = key[j - 1];
+                        d->fds[j] = d->fds[j - 1];
+                        key[j - 1] = k;
+                        d->fds[j - 1] = fd;
+                }
+}
+
 int vmc_dump_open(unsigned n_paths, const char *const *paths, struct vmc_dump **ret, char *err, size_t errlen) {
         struct vmc_dump *d;
         uint8_t head[16];
@@ -469,6 +504,8 @@ int vmc_dump_open(unsigned n_paths, const char *const *paths, struct vmc_dump **
                 fmt = f;
         }
         d->info.n_files = n_paths;
+        if (n_paths > 1 && fmt == DUMP_FORMAT_KDUMP)
+                sort_split_set(d);
         r = fmt == DUMP_FORMAT_FLATTENED ? open_flattened(d, err, errlen) : open_libkdumpfile(d, err, errlen);
         if (r < 0)
                 goto out;
@@ -484,7 +521,9 @@ out:
 void vmc_dump_free(struct vmc_dump *d) {
         if (!d)
                 return;
-        if (d->kctx)
+        /* After a failed open, and for diskdump files, the context is leaked
+         * on purpose: freeing it crashes libkdumpfile 0.5.1. */
+        if (d->kctx && !d->kctx_broken)
                 kdump_free(d->kctx);
         if (d->xsys)
                 addrxlat_sys_decref(d->xsys);

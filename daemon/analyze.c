@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "dumpfmt.h"
+#include "isolate.h"
 #include "kdumpdir.h"
 #include "klog.h"
 #include "log.h"
@@ -232,6 +233,93 @@ static int analyze_one(struct vmc_analyzer *a, const char *path, struct vmc_repo
         return r;
 }
 
+/* Whether analyzing path reads a crash dump (a dump file or a directory),
+ * which is done in a child process (isolate.h). */
+static bool reads_dump(const char *path) {
+        uint8_t head[16];
+        struct stat st;
+        ssize_t k;
+        int fd;
+
+        if (strcmp(path, "-") == 0 || stat(path, &st) < 0)
+                return false;
+        if (S_ISDIR(st.st_mode))
+                return true;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return false;
+        k = pread(fd, head, sizeof(head), 0);
+        close(fd);
+        return k > 0 && dump_format_detect(head, (size_t) k) != DUMP_FORMAT_NONE;
+}
+
+struct one {
+        struct vmc_analyzer *a;
+        const char *path;
+        bool json, multi;
+};
+
+/* What the child tells the parent in its exit status. */
+enum {
+        ONE_FAILED = 1,
+        ONE_NO_CRASH = 10,
+        ONE_CRASH = 11,
+        ONE_PARTIAL = 2, /* added to the two above */
+};
+
+static int print_report(const struct vmc_report *rep, bool json, bool multi, FILE *f) {
+        if (json) {
+                json_object *o = vmc_report_to_json(rep);
+                if (!o)
+                        return -ENOMEM;
+                fputs(json_object_to_json_string_ext(
+                              o, multi ? JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE
+                                       : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                 JSON_C_TO_STRING_NOSLASHESCAPE),
+                      f);
+                fputc('\n', f);
+                json_object_put(o);
+                return 0;
+        }
+        return vmc_report_print(rep, f);
+}
+
+/* Analyzes one input and prints its report; returns an ONE_* status. The
+ * report is rendered in memory first so that a child that dies leaves no
+ * half-written output. */
+static int analyze_and_print(void *userdata) {
+        struct one *o = userdata;
+        struct vmc_report *rep = NULL;
+        char err[512] = "", *buf = NULL;
+        size_t len = 0;
+        FILE *mem;
+        int r, ret;
+
+        r = analyze_one(o->a, o->path, &rep, err, sizeof(err));
+        if (r < 0) {
+                log_error("%s: %s", o->path, err);
+                if (o->json && o->multi)
+                        print_json_error(o->path, err);
+                return ONE_FAILED;
+        }
+        ret = rep->title_event >= 0 ? ONE_CRASH : ONE_NO_CRASH;
+        if (vmc_report_partial(rep)) {
+                log_warning("%s: damaged dump, the report is partial", o->path);
+                ret += ONE_PARTIAL;
+        }
+        mem = open_memstream(&buf, &len);
+        if (!mem || print_report(rep, o->json, o->multi, mem) < 0 || fclose(mem) != 0) {
+                log_error_errno(-ENOMEM, "%s", o->path);
+                vmc_report_free(rep);
+                free(buf);
+                return ONE_FAILED;
+        }
+        fwrite(buf, 1, len, stdout);
+        free(buf);
+        vmc_report_free(rep);
+        return ret;
+}
+
 int cmd_analyze(int argc, char **argv) {
         static const struct option options[] = {
                 { "json", no_argument, NULL, 'j' },
@@ -293,43 +381,29 @@ int cmd_analyze(int argc, char **argv) {
         bool progress = multi && in.n >= 100 && isatty(STDERR_FILENO);
         clock_gettime(CLOCK_MONOTONIC, &t0);
         for (size_t i = 0; i < in.n; i++) {
-                struct vmc_report *rep = NULL;
-                char err[512] = "";
-
                 if (progress && i % 50 == 0)
                         fprintf(stderr, "\rvmcored: analyzing %zu/%zu", i, in.n);
 
-                r = analyze_one(a, in.v[i], &rep, err, sizeof(err));
-                if (r < 0) {
-                        log_error("%s: %s", in.v[i], err);
-                        if (json && multi)
-                                print_json_error(in.v[i], err);
+                struct one one = { a, in.v[i], json, multi };
+                if (!json && i > 0)
+                        putchar('\n');
+                if (reads_dump(in.v[i])) {
+                        r = run_isolated(in.v[i], analyze_and_print, &one);
+                        if (r < 0) {
+                                if (json && multi)
+                                        print_json_error(in.v[i], "reading the dump crashed: corrupt or unsupported dump");
+                                r = ONE_FAILED;
+                        }
+                } else
+                        r = analyze_and_print(&one);
+                if (r == ONE_FAILED || r < ONE_NO_CRASH) {
                         n_failed++;
                         continue;
                 }
-                if (rep->title_event >= 0)
+                if (r == ONE_CRASH || r == ONE_CRASH + ONE_PARTIAL)
                         n_crash++;
-                if (vmc_report_partial(rep)) {
-                        log_warning("%s: damaged dump, the report is partial", in.v[i]);
+                if (r >= ONE_NO_CRASH + ONE_PARTIAL)
                         n_partial++;
-                }
-                if (json) {
-                        json_object *o = vmc_report_to_json(rep);
-                        if (!o) {
-                                log_error_errno(-ENOMEM, "%s", in.v[i]);
-                                n_failed++;
-                        } else {
-                                puts(json_object_to_json_string_ext(
-                                        o, multi ? JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE
-                                                 : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
-                                json_object_put(o);
-                        }
-                } else {
-                        if (i > 0)
-                                putchar('\n');
-                        vmc_report_print(rep, stdout);
-                }
-                vmc_report_free(rep);
         }
         clock_gettime(CLOCK_MONOTONIC, &t1);
         if (progress)

@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "dump.h"
+#include "isolate.h"
 #include "kdumpdir.h"
 #include "log.h"
 #include "printk.h"
@@ -40,6 +41,76 @@ static int write_all(FILE *f, const char *buf, size_t len) {
         return fflush(f) == 0 ? 0 : -errno;
 }
 
+struct dmesg_job {
+        char **paths;
+        unsigned n_paths;
+        unsigned flags;
+        const char *output;
+};
+
+/* Reads the dump and prints its log; runs in a child (isolate.h). */
+static int dmesg_run(void *userdata) {
+        struct dmesg_job *job = userdata;
+        _cleanup_(strbuf_done) struct strbuf out = STRBUF_INIT;
+        struct kdump_dir kd = {};
+        struct vmc_dump *d = NULL;
+        struct printk_log *log = NULL;
+        const char *first = job->paths[0];
+        char err[512] = "";
+        struct stat st;
+        int r, ret = 1;
+
+        if (job->n_paths == 1 && stat(first, &st) == 0 && S_ISDIR(st.st_mode)) {
+                r = kdump_dir_scan(first, &kd);
+                if (r < 0 || kd.n_dumps == 0) {
+                        log_error("%s: no crash dump in this directory", first);
+                        return 1;
+                }
+                r = vmc_dump_open((unsigned) kd.n_dumps, (const char *const *) kd.dumps, &d, err, sizeof(err));
+        } else
+                r = vmc_dump_open(job->n_paths, (const char *const *) job->paths, &d, err, sizeof(err));
+        if (r < 0) {
+                log_error("%s", *err ? err : strerror(-r));
+                goto out;
+        }
+        r = printk_read(vmc_dump_vmcoreinfo(d), vmc_dump_kmem(d), &log, err, sizeof(err));
+        if (r < 0) {
+                log_error("%s: %s", first, *err ? err : strerror(-r));
+                goto out;
+        }
+        r = printk_format(log, job->flags, &out);
+        if (r < 0) {
+                log_error_errno(r, "formatting the log");
+                goto out;
+        }
+        if (job->output) {
+                FILE *f = fopen(job->output, "we");
+                if (!f) {
+                        log_error_errno(-errno, "%s", job->output);
+                        goto out;
+                }
+                r = write_all(f, out.buf, out.len);
+                if (fclose(f) != 0 && r >= 0)
+                        r = -errno;
+        } else
+                r = write_all(stdout, out.buf, out.len);
+        if (r < 0) {
+                log_error_errno(r, "%s", job->output ? job->output : "standard output");
+                goto out;
+        }
+        ret = 0;
+        if (printk_log_partial(log)) {
+                log_warning("%s: the printk buffer is damaged: %zu records skipped%s", first, log->n_corrupt,
+                            log->truncated ? ", walk stopped early" : "");
+                ret = EXIT_PARTIAL;
+        }
+out:
+        printk_log_free(log);
+        vmc_dump_free(d);
+        kdump_dir_done(&kd);
+        return ret;
+}
+
 int cmd_dmesg(int argc, char **argv) {
         static const struct option options[] = {
                 { "caller-id", no_argument, NULL, 'c' },
@@ -48,27 +119,20 @@ int cmd_dmesg(int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        _cleanup_(strbuf_done) struct strbuf out = STRBUF_INIT;
-        struct kdump_dir kd = {};
-        struct vmc_dump *d = NULL;
-        struct printk_log *log = NULL;
-        const char *output = NULL;
-        unsigned flags = 0;
-        char err[512] = "";
-        struct stat st;
-        int c, r, ret = 1;
+        struct dmesg_job job = {};
+        int c, r;
 
         optind = 1;
         while ((c = getopt_long(argc, argv, "cko:h", options, NULL)) >= 0) {
                 switch (c) {
                 case 'c':
-                        flags |= PRINTK_FORMAT_CALLER_ID;
+                        job.flags |= PRINTK_FORMAT_CALLER_ID;
                         break;
                 case 'k':
-                        flags |= PRINTK_FORMAT_KERNEL | PRINTK_FORMAT_CALLER_ID;
+                        job.flags |= PRINTK_FORMAT_KERNEL | PRINTK_FORMAT_CALLER_ID;
                         break;
                 case 'o':
-                        output = optarg;
+                        job.output = optarg;
                         break;
                 case 'h':
                         help();
@@ -81,55 +145,8 @@ int cmd_dmesg(int argc, char **argv) {
                 log_error("dmesg: no dump given");
                 return EXIT_USAGE;
         }
-
-        if (argc - optind == 1 && stat(argv[optind], &st) == 0 && S_ISDIR(st.st_mode)) {
-                r = kdump_dir_scan(argv[optind], &kd);
-                if (r < 0 || kd.n_dumps == 0) {
-                        log_error("%s: no crash dump in this directory", argv[optind]);
-                        return 1;
-                }
-                r = vmc_dump_open((unsigned) kd.n_dumps, (const char *const *) kd.dumps, &d, err, sizeof(err));
-        } else
-                r = vmc_dump_open((unsigned) (argc - optind), (const char *const *) argv + optind, &d, err,
-                                  sizeof(err));
-        if (r < 0) {
-                log_error("%s", *err ? err : strerror(-r));
-                goto out;
-        }
-        r = printk_read(vmc_dump_vmcoreinfo(d), vmc_dump_kmem(d), &log, err, sizeof(err));
-        if (r < 0) {
-                log_error("%s: %s", argv[optind], *err ? err : strerror(-r));
-                goto out;
-        }
-        r = printk_format(log, flags, &out);
-        if (r < 0) {
-                log_error_errno(r, "formatting the log");
-                goto out;
-        }
-        if (output) {
-                FILE *f = fopen(output, "we");
-                if (!f) {
-                        log_error_errno(-errno, "%s", output);
-                        goto out;
-                }
-                r = write_all(f, out.buf, out.len);
-                if (fclose(f) != 0 && r >= 0)
-                        r = -errno;
-        } else
-                r = write_all(stdout, out.buf, out.len);
-        if (r < 0) {
-                log_error_errno(r, "%s", output ? output : "standard output");
-                goto out;
-        }
-        ret = 0;
-        if (printk_log_partial(log)) {
-                log_warning("%s: the printk buffer is damaged: %zu records skipped%s", argv[optind], log->n_corrupt,
-                            log->truncated ? ", walk stopped early" : "");
-                ret = EXIT_PARTIAL;
-        }
-out:
-        printk_log_free(log);
-        vmc_dump_free(d);
-        kdump_dir_done(&kd);
-        return ret;
+        job.paths = argv + optind;
+        job.n_paths = (unsigned) (argc - optind);
+        r = run_isolated(job.paths[0], dmesg_run, &job);
+        return r < 0 ? 1 : r;
 }

@@ -65,13 +65,16 @@ check "missing file" 1 "$vmcored" analyze "$tmp/nope.log"
 lines "missing file: one error line" "$tmp/err" 1
 contains "missing file: names it" "$tmp/err" "nope.log: No such file or directory"
 check "directory" 1 "$vmcored" analyze "$data"
-contains "directory: says so" "$tmp/err" "Is a directory"
+contains "directory: says so" "$tmp/err" "no crash dump or kernel log in this directory"
 printf 'KDUMP   \001\000\000\000' >"$tmp/vmcore"
-check "kdump dump" 1 "$vmcored" analyze "$tmp/vmcore"
-contains "kdump dump: says what it is" "$tmp/err" "kdump-compressed crash dump"
+check "truncated kdump dump" 1 "$vmcored" analyze "$tmp/vmcore"
+contains "truncated kdump dump: names it" "$tmp/err" "vmcore"
 printf '\177ELF\002\001\001' >"$tmp/vmcore.elf"
-check "elf dump" 1 "$vmcored" analyze "$tmp/vmcore.elf"
-contains "elf dump: says what it is" "$tmp/err" "ELF crash dump"
+check "truncated elf dump" 1 "$vmcored" analyze "$tmp/vmcore.elf"
+contains "truncated elf dump: names it" "$tmp/err" "vmcore.elf"
+check "dmesg of a log" 1 "$vmcored" dmesg "$data/x86_64-6.1-warning-panic_on_warn.log"
+contains "dmesg of a log: says it is not a dump" "$tmp/err" "not a crash dump"
+check "dmesg without a dump" 2 "$vmcored" dmesg
 
 # a log without a crash is analyzed fine
 printf '[    0.000000] Linux version 6.1.0\n[    1.0] all good\n' >"$tmp/clean.log"
