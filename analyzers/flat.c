@@ -225,6 +225,13 @@ int flat_open(int fd, struct flat **ret, char *err, size_t errlen) {
                 r = fail(err, errlen, "flattened dump holds no data");
                 goto out;
         }
+        /* The stream carries every byte of the dump: records claiming a
+         * much larger file are corrupt (and would make holes to read). */
+        if (f->size > 2 * (uint64_t) st.st_size + (UINT64_C(16) << 20)) {
+                r = fail(err, errlen, "corrupt flattened dump: records reach byte %" PRIu64 " of a %" PRIu64
+                         "-byte stream", f->size, (uint64_t) st.st_size);
+                goto out;
+        }
         r = normalize(f);
         if (r < 0)
                 goto out;

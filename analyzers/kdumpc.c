@@ -170,9 +170,10 @@ int kdumpc_open(kdumpc_pread_fn pread_fn, void *userdata, uint64_t file_size, st
         }
 
         k->bitmap_len = (uint64_t) bitmap_blocks * bs / 2;
-        k->bitmap2_off = (uint64_t) (1 + sub_blocks) * bs + k->bitmap_len;
-        k->desc_off = (uint64_t) (1 + sub_blocks + bitmap_blocks) * bs;
-        if (k->desc_off > file_size || k->info.max_mapnr > k->bitmap_len * 8) {
+        k->bitmap2_off = (1 + (uint64_t) sub_blocks) * bs + k->bitmap_len;
+        k->desc_off = (1 + (uint64_t) sub_blocks + bitmap_blocks) * bs;
+        if (k->desc_off > file_size || k->info.max_mapnr > k->bitmap_len * 8 ||
+            k->info.max_mapnr > (UINT64_C(1) << 36)) {
                 r = fail(err, errlen, "kdump header does not fit the file (truncated or corrupt)");
                 goto out;
         }
