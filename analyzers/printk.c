@@ -139,6 +139,15 @@ static int read_lockless(const struct vmcoreinfo *vi, const struct kmem *mem, st
         count = UINT64_C(1) << count_bits;
         size = UINT64_C(1) << size_bits;
 
+        /* Corrupt pointers or geometry must not cost a huge allocation:
+         * the last byte of each array must be readable first. */
+        {
+                uint8_t probe;
+                if (kmem_read(mem, descs + count * sz_desc - 1, &probe, 1) < 0 ||
+                    kmem_read(mem, infos + count * sz_info - 1, &probe, 1) < 0 ||
+                    kmem_read(mem, data + size - 1, &probe, 1) < 0)
+                        return fail(err, errlen, "the printk ring buffer arrays are not in the dump");
+        }
         /* One allocation for the three arrays; the records point into it. */
         log->storage = malloc(count * sz_desc + count * sz_info + size);
         if (!log->storage)
@@ -239,6 +248,8 @@ static int read_structured(const struct vmcoreinfo *vi, const struct kmem *mem, 
         if (buf_len < sz_hdr || buf_len > (UINT32_C(1) << PRINTK_MAX_TEXT_BITS))
                 return fail(err, errlen, "the printk log buffer is corrupt (log_buf_len %" PRIu32 ")", buf_len);
 
+        if (kmem_read(mem, buf_addr + buf_len - 1, &(uint8_t){ 0 }, 1) < 0)
+                return fail(err, errlen, "the printk log buffer is not in the dump");
         log->storage = malloc(buf_len);
         if (!log->storage)
                 return -ENOMEM;

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Dump analysis speed and memory, side by side with the tools that only
+print the log: time (median of N runs) and peak RSS of
+`vmcored analyze --json` on each format (ELF, lzo, zlib, flattened lzo and
+zlib) next to `vmcore-dmesg` and `makedumpfile --dump-dmesg` on the same ELF
+dump, all in one run.
+
+Usage: tests/bench/bench-vmcore.py [--runs N] [--vmcored build/daemon/vmcored]
+Needs ../shared/fixtures/vmcores, makedumpfile, vmcore-dmesg, xz."""
+import argparse, os, resource, shutil, subprocess, sys, tempfile, time
+
+def measure(cmd, runs):
+    times, rss = [], 0
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        t = time.perf_counter()
+        p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - t)
+        if p.returncode not in (0, 3):
+            sys.exit(f"{cmd}: exit {p.returncode}")
+        # ru_maxrss of children is the max over all waited children so far,
+        # so measure peak RSS separately with /usr/bin/time.
+    out = subprocess.run(['/usr/bin/time', '-f', '%M'] + cmd, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True).stderr.strip().splitlines()[-1]
+    rss = int(out)
+    times.sort()
+    return times[len(times) // 2] * 1000, rss / 1024
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--runs', type=int, default=31)
+    ap.add_argument('--vmcored', default='build/daemon/vmcored')
+    ap.add_argument('--shared', default=os.path.join(os.path.dirname(__file__), '..', '..', '..', 'shared'))
+    a = ap.parse_args()
+    fx = os.path.join(a.shared, 'fixtures', 'vmcores')
+    if not os.path.isdir(fx):
+        sys.exit(f"SKIP: {fx} missing")
+    tmp = tempfile.mkdtemp(prefix='vmcored-bench-')
+    try:
+        elf = os.path.join(tmp, 'sysrq.elf')
+        with open(elf, 'wb') as f:
+            subprocess.run(['xz', '-dc', os.path.join(fx, 'SYSRQ', 'vmcore.elf.xz')], stdout=f, check=True)
+        files = {'ELF (SYSRQ)': elf, 'lzo (BUG)': os.path.join(fx, 'BUG', 'vmcore')}
+        for name, opts in [('zlib', ['-c']), ('flattened lzo', ['-F', '-l']), ('flattened zlib', ['-F', '-c'])]:
+            out = os.path.join(tmp, name.replace(' ', '-'))
+            if '-F' in opts:
+                with open(out, 'wb') as f:
+                    subprocess.run(['makedumpfile'] + opts + ['-d', '31', elf], stdout=f, stderr=subprocess.DEVNULL, check=True)
+            else:
+                subprocess.run(['makedumpfile'] + opts + ['-d', '31', elf, out], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            files[name + ' (SYSRQ)'] = out
+        rows = [('/bin/true (process start)', ['/bin/true']),
+                ('vmcore-dmesg, ELF (log only)', ['vmcore-dmesg', elf]),
+                ('makedumpfile --dump-dmesg, ELF (log only)', ['makedumpfile', '--dump-dmesg', '-f', elf, os.path.join(tmp, 'md.txt')]),
+                ('vmcored dmesg, ELF (log only)', [a.vmcored, 'dmesg', elf])]
+        rows += [(f'vmcored analyze --json, {k}', [a.vmcored, 'analyze', '--json', v]) for k, v in files.items()]
+        print(f"{'command':58s} {'median ms':>10s} {'peak RSS MiB':>13s}")
+        for name, cmd in rows:
+            ms, rss = measure(cmd, a.runs)
+            print(f"{name:58s} {ms:10.1f} {rss:13.1f}")
+    finally:
+        shutil.rmtree(tmp)
+
+if __name__ == '__main__':
+    main()
