@@ -61,17 +61,6 @@ struct vmc_dump {
         char arch_buf[16];
 };
 
-_printf_(4, 5) static int fail(int r, char *err, size_t errlen, const char *fmt, ...) {
-        va_list ap;
-
-        if (err && errlen > 0) {
-                va_start(ap, fmt);
-                vsnprintf(err, errlen, fmt, ap);
-                va_end(ap);
-        }
-        return r;
-}
-
 int vmc_prstatus_parse(const void *desc, size_t len, const char *arch, struct vmc_cpu_regs *ret) {
         const uint8_t *p = desc;
         const char *const *names;
@@ -155,7 +144,7 @@ static int open_libkdumpfile(struct vmc_dump *d, char *err, size_t errlen) {
         st = kdump_open_fdset(d->kctx, d->n_fds, d->fds);
         d->kctx_broken = st != KDUMP_OK;
         if (st != KDUMP_OK)
-                return fail(st == KDUMP_ERR_NOTIMPL ? -EPROTONOSUPPORT : -EBADMSG, err, errlen, "%s",
+                return set_error(st == KDUMP_ERR_NOTIMPL ? -EPROTONOSUPPORT : -EBADMSG, err, errlen, "%s",
                             kdump_get_err(d->kctx) ?: kdump_strerror(st));
         /* Reads are mostly sequential and each page is read once; a small
          * cache costs far fewer page faults than the default 1024 pages. */
@@ -164,15 +153,15 @@ static int open_libkdumpfile(struct vmc_dump *d, char *err, size_t errlen) {
          * translated and VMCOREINFO lookups fail. */
         st = kdump_set_string_attr(d->kctx, KDUMP_ATTR_OSTYPE, "linux");
         if (st != KDUMP_OK && st != KDUMP_ERR_NODATA)
-                return fail(-EBADMSG, err, errlen, "%s", kdump_get_err(d->kctx) ?: kdump_strerror(st));
+                return set_error(-EBADMSG, err, errlen, "%s", kdump_get_err(d->kctx) ?: kdump_strerror(st));
 
         st = kdump_vmcoreinfo_raw(d->kctx, &raw);
         if (st != KDUMP_OK || !raw)
-                return fail(-ENODATA, err, errlen, "the dump has no VMCOREINFO note");
+                return set_error(-ENODATA, err, errlen, "the dump has no VMCOREINFO note");
         r = vmcoreinfo_parse(raw, strlen(raw), &d->vi);
         free(raw);
         if (r < 0)
-                return fail(r, err, errlen, "the dump's VMCOREINFO note is empty");
+                return set_error(r, err, errlen, "the dump's VMCOREINFO note is empty");
 
         d->info.format = "elf";
         if (kdump_get_string_attr(d->kctx, KDUMP_ATTR_FILE_FORMAT, &s) == KDUMP_OK && !streq_ptr(s, "elf"))
@@ -375,13 +364,13 @@ static int open_flattened(struct vmc_dump *d, char *err, size_t errlen) {
         int r;
 
         if (d->n_fds != 1)
-                return fail(-EPROTONOSUPPORT, err, errlen, "a flattened dump is one file, not a set");
+                return set_error(-EPROTONOSUPPORT, err, errlen, "a flattened dump is one file, not a set");
         r = flat_open(d->fds[0], &d->flat, err, errlen);
         if (r < 0)
                 return r;
         r = flat_pread(d->flat, head, sizeof(head), 0);
         if (r < 0 || memcmp(head, "KDUMP   ", 8) != 0)
-                return fail(-EPROTONOSUPPORT, err, errlen,
+                return set_error(-EPROTONOSUPPORT, err, errlen,
                             "flattened %s dumps are not supported; reassemble with 'makedumpfile -R'",
                             r >= 0 && memcmp(head, "\177ELF", 4) == 0 ? "ELF" : "non-kdump");
         r = kdumpc_open(flat_read_cb, d->flat, flat_size(d->flat), &d->kdumpc, err, errlen);
@@ -390,16 +379,17 @@ static int open_flattened(struct vmc_dump *d, char *err, size_t errlen) {
         ki = kdumpc_info(d->kdumpc);
         raw = kdumpc_vmcoreinfo(d->kdumpc, &len);
         if (!raw || len == 0 || vmcoreinfo_parse(raw, len, &d->vi) < 0)
-                return fail(-ENODATA, err, errlen, "the dump has no VMCOREINFO");
+                return set_error(-ENODATA, err, errlen, "the dump has no VMCOREINFO");
 
         d->info.format = "flattened";
         d->info.page_size = ki->block_size;
+        d->info.incomplete = ki->incomplete || flat_truncated(d->flat);
         if (streq_ptr(ki->machine, "x86_64") || streq_ptr(ki->machine, "aarch64"))
                 d->info.arch = streq_ptr(ki->machine, "x86_64") ? "x86_64" : "aarch64";
         else
                 d->info.arch = arch_from_vmcoreinfo(d->vi);
         if (!d->info.arch)
-                return fail(-EPROTONOSUPPORT, err, errlen, "flattened dump of an unsupported architecture (%s)",
+                return set_error(-EPROTONOSUPPORT, err, errlen, "flattened dump of an unsupported architecture (%s)",
                             ki->machine);
         notes = kdumpc_notes(d->kdumpc, &len);
         if (notes)
@@ -431,7 +421,7 @@ static int open_flattened(struct vmc_dump *d, char *err, size_t errlen) {
         if (streq_ptr(d->info.arch, "x86_64"))
                 addrxlat_opt_phys_base(&opts[n_opts++], ki->phys_base);
         if (addrxlat_sys_os_init(d->xsys, d->xctx, n_opts, opts) != ADDRXLAT_OK)
-                return fail(-EBADMSG, err, errlen, "cannot set up address translation: %s",
+                return set_error(-EBADMSG, err, errlen, "cannot set up address translation: %s",
                             addrxlat_ctx_get_err(d->xctx) ?: "unknown error");
         d->kmem = (struct kmem){ flat_kmem_read, d };
         return 0;
@@ -472,7 +462,7 @@ int vmc_dump_open(unsigned n_paths, const char *const *paths, struct vmc_dump **
         int r;
 
         if (n_paths == 0 || n_paths > ELEMENTSOF(d->fds))
-                return fail(-EINVAL, err, errlen, "give 1 to %zu dump files", ELEMENTSOF(d->fds));
+                return set_error(-EINVAL, err, errlen, "give 1 to %zu dump files", ELEMENTSOF(d->fds));
         d = calloc(1, sizeof(*d));
         if (!d)
                 return -ENOMEM;
@@ -483,22 +473,22 @@ int vmc_dump_open(unsigned n_paths, const char *const *paths, struct vmc_dump **
 
                 d->fds[i] = open(paths[i], O_RDONLY | O_CLOEXEC | O_NOCTTY);
                 if (d->fds[i] < 0) {
-                        r = fail(-errno, err, errlen, "%s: %s", paths[i], strerror(errno));
+                        r = set_error(-errno, err, errlen, "%s: %s", paths[i], strerror(errno));
                         goto out;
                 }
                 d->n_fds++;
                 if (fstat(d->fds[i], &st) < 0 || S_ISDIR(st.st_mode)) {
-                        r = fail(-EISDIR, err, errlen, "%s: not a file", paths[i]);
+                        r = set_error(-EISDIR, err, errlen, "%s: not a file", paths[i]);
                         goto out;
                 }
                 k = pread(d->fds[i], head, sizeof(head), 0);
                 f = dump_format_detect(head, k > 0 ? (size_t) k : 0);
                 if (f == DUMP_FORMAT_NONE) {
-                        r = fail(-EMEDIUMTYPE, err, errlen, "%s: not a crash dump", paths[i]);
+                        r = set_error(-EMEDIUMTYPE, err, errlen, "%s: not a crash dump", paths[i]);
                         goto out;
                 }
                 if (i > 0 && f != fmt) {
-                        r = fail(-EINVAL, err, errlen, "%s: not the same format as %s", paths[i], paths[0]);
+                        r = set_error(-EINVAL, err, errlen, "%s: not the same format as %s", paths[i], paths[0]);
                         goto out;
                 }
                 fmt = f;

@@ -39,6 +39,7 @@ struct vmc_dump_info {
         const char *arch;               /* "x86_64", "aarch64", or NULL */
         uint64_t page_size;
         unsigned n_files;               /* > 1 for a split set */
+        bool incomplete;                /* cut short, or marked unfinished by makedumpfile */
 };
 
 struct vmc_dump;

@@ -30,17 +30,6 @@ struct flat {
         bool truncated;
 };
 
-_printf_(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...) {
-        va_list ap;
-
-        if (err && errlen > 0) {
-                va_start(ap, fmt);
-                vsnprintf(err, errlen, fmt, ap);
-                va_end(ap);
-        }
-        return -EBADMSG;
-}
-
 static uint64_t be64(const uint8_t *b) {
         uint64_t v = 0;
         for (int i = 0; i < 8; i++)
@@ -160,9 +149,9 @@ int flat_open(int fd, struct flat **ret, char *err, size_t errlen) {
         if (k < 0)
                 return -errno;
         if ((size_t) k < sizeof(hdr) || memcmp(hdr, FLAT_SIGNATURE, sizeof(FLAT_SIGNATURE)) != 0)
-                return fail(err, errlen, "not a makedumpfile flattened dump");
+                return set_error(-EBADMSG, err, errlen, "not a makedumpfile flattened dump");
         if (be64(hdr + 16) != 1)
-                return fail(err, errlen, "flattened dump of unknown type %" PRIu64, be64(hdr + 16));
+                return set_error(-EBADMSG, err, errlen, "flattened dump of unknown type %" PRIu64, be64(hdr + 16));
 
         buf = malloc(FLAT_SCAN_BUFFER);
         f = calloc(1, sizeof(*f));
@@ -195,7 +184,7 @@ int flat_open(int fd, struct flat **ret, char *err, size_t errlen) {
                 if (off == UINT64_MAX)
                         break;
                 if (off > (UINT64_C(1) << 62) || len > (UINT64_C(1) << 40)) {
-                        r = fail(err, errlen, "corrupt flattened record at byte %" PRIu64, pos);
+                        r = set_error(-EBADMSG, err, errlen, "corrupt flattened record at byte %" PRIu64, pos);
                         goto out;
                 }
                 pos += 16;
@@ -222,13 +211,13 @@ int flat_open(int fd, struct flat **ret, char *err, size_t errlen) {
                         break;
         }
         if (f->n_segs == 0) {
-                r = fail(err, errlen, "flattened dump holds no data");
+                r = set_error(-EBADMSG, err, errlen, "flattened dump holds no data");
                 goto out;
         }
         /* The stream carries every byte of the dump: records claiming a
          * much larger file are corrupt (and would make holes to read). */
         if (f->size > 2 * (uint64_t) st.st_size + (UINT64_C(16) << 20)) {
-                r = fail(err, errlen, "corrupt flattened dump: records reach byte %" PRIu64 " of a %" PRIu64
+                r = set_error(-EBADMSG, err, errlen, "corrupt flattened dump: records reach byte %" PRIu64 " of a %" PRIu64
                          "-byte stream", f->size, (uint64_t) st.st_size);
                 goto out;
         }
@@ -300,8 +289,4 @@ uint64_t flat_size(const struct flat *f) {
 
 bool flat_truncated(const struct flat *f) {
         return f->truncated;
-}
-
-size_t flat_n_segments(const struct flat *f) {
-        return f->n_segs;
 }

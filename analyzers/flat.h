@@ -31,4 +31,3 @@ int flat_pread(struct flat *f, void *buf, size_t len, uint64_t off);
 /* Size of the reassembled file, and whether the stream lacked its end. */
 uint64_t flat_size(const struct flat *f);
 bool flat_truncated(const struct flat *f);
-size_t flat_n_segments(const struct flat *f);

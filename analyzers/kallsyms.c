@@ -56,17 +56,6 @@ struct kallsyms {
         const struct kmem *mem;
 };
 
-_printf_(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...) {
-        va_list ap;
-
-        if (err && errlen > 0) {
-                va_start(ap, fmt);
-                vsnprintf(err, errlen, fmt, ap);
-                va_end(ap);
-        }
-        return -ENODATA;
-}
-
 /* Entry i of the address table, decoded; 0 (and read_error set) when it
  * cannot be read. */
 static uint64_t addr_at(struct kallsyms *ks, uint32_t i) {
@@ -143,13 +132,13 @@ int kallsyms_load(const struct vmcoreinfo *vi, const struct kmem *mem, struct ka
         if (!vmcoreinfo_symbol(vi, "kallsyms_num_syms", &sym_num) || !vmcoreinfo_symbol(vi, "kallsyms_names", &sym_names) ||
             !vmcoreinfo_symbol(vi, "kallsyms_token_table", &sym_tt) ||
             !vmcoreinfo_symbol(vi, "kallsyms_token_index", &sym_ti) || !vmcoreinfo_symbol(vi, "_stext", &stext))
-                return fail(err, errlen, "VMCOREINFO has no kallsyms tables (they appear in Linux 6.0)");
+                return set_error(-ENODATA, err, errlen, "VMCOREINFO has no kallsyms tables (they appear in Linux 6.0)");
 
         r = kmem_read_u32(mem, sym_num, &n);
         if (r < 0)
-                return fail(err, errlen, "cannot read kallsyms_num_syms: %s", strerror(-r));
+                return set_error(-ENODATA, err, errlen, "cannot read kallsyms_num_syms: %s", strerror(-r));
         if (n == 0 || n > KALLSYMS_MAX_SYMS)
-                return fail(err, errlen, "kallsyms_num_syms is corrupt (%" PRIu32 ")", n);
+                return set_error(-ENODATA, err, errlen, "kallsyms_num_syms is corrupt (%" PRIu32 ")", n);
 
         ks = calloc(1, sizeof(*ks));
         if (!ks)
@@ -165,25 +154,25 @@ int kallsyms_load(const struct vmcoreinfo *vi, const struct kmem *mem, struct ka
         else if (vmcoreinfo_symbol(vi, "kallsyms_offsets", &ks->table)) {
                 if (vmcoreinfo_symbol(vi, "kallsyms_relative_base", &sym_base) &&
                     (r = kmem_read_u64(mem, sym_base, &ks->base)) < 0) {
-                        r = fail(err, errlen, "cannot read kallsyms_relative_base: %s", strerror(-r));
+                        r = set_error(-ENODATA, err, errlen, "cannot read kallsyms_relative_base: %s", strerror(-r));
                         goto out;
                 }
                 ok = try_encoding(ks, KALLSYMS_BASE_RELATIVE, stext) ||
                      try_encoding(ks, KALLSYMS_ABSOLUTE_PERCPU, stext) ||
                      try_encoding(ks, KALLSYMS_PLACE_RELATIVE, stext);
         } else {
-                r = fail(err, errlen, "VMCOREINFO has neither kallsyms_addresses nor kallsyms_offsets");
+                r = set_error(-ENODATA, err, errlen, "VMCOREINFO has neither kallsyms_addresses nor kallsyms_offsets");
                 goto out;
         }
         if (!ok) {
-                r = fail(err, errlen, "the kallsyms address table %s", ks->read_error ? "cannot be read" :
+                r = set_error(-ENODATA, err, errlen, "the kallsyms address table %s", ks->read_error ? "cannot be read" :
                          "does not decode to _stext");
                 goto out;
         }
 
         r = kmem_read(mem, sym_ti, ti, sizeof(ti));
         if (r < 0) {
-                r = fail(err, errlen, "cannot read kallsyms_token_index: %s", strerror(-r));
+                r = set_error(-ENODATA, err, errlen, "cannot read kallsyms_token_index: %s", strerror(-r));
                 goto out;
         }
         for (unsigned i = 0; i < 256; i++) {
@@ -199,7 +188,7 @@ int kallsyms_load(const struct vmcoreinfo *vi, const struct kmem *mem, struct ka
         }
         r = kmem_read(mem, sym_tt, ks->tokens, ks->tokens_len);
         if (r < 0) {
-                r = fail(err, errlen, "cannot read kallsyms_token_table: %s", strerror(-r));
+                r = set_error(-ENODATA, err, errlen, "cannot read kallsyms_token_table: %s", strerror(-r));
                 goto out;
         }
         ks->tokens[ks->tokens_len] = '\0';
@@ -224,10 +213,59 @@ size_t kallsyms_count(const struct kallsyms *ks) {
         return ks->n;
 }
 
+/* One entry of kallsyms_names: a length (one byte, or two with bit 7 set
+ * in the first on 6.1+) and that many token bytes. Returns the token count
+ * (0: does not fit in avail) and the length of the length in *hdr. */
+static size_t entry_len(const uint8_t *p, size_t avail, bool long_lengths, size_t *hdr) {
+        size_t n;
+
+        *hdr = 1;
+        if (avail < 1)
+                return 0;
+        n = p[0];
+        if (long_lengths && (n & 0x80)) {
+                if (avail < 2)
+                        return 0;
+                n = (n & 0x7f) | ((size_t) p[1] << 7);
+                *hdr = 2;
+        }
+        return avail - *hdr >= n ? n : 0;
+}
+
+/* Expands the entry at p (avail bytes left) into its type letter and name.
+ * With want set nothing is stored: it says whether the name equals want,
+ * stopping at the first difference (most entries differ in their first
+ * token, which keeps a search through all names cheap). */
+static bool expand_entry(const struct kallsyms *ks, const uint8_t *p, size_t avail, char *type, char *buf,
+                         size_t len, const char *want) {
+        size_t hdr, n = entry_len(p, avail, ks->long_lengths, &hdr), out = 0;
+        bool first = true;
+
+        for (size_t k = 0; k < n; k++) {
+                uint16_t t = ks->token_index[p[hdr + k]];
+                if (t >= ks->tokens_len)
+                        return false;
+                for (const char *c = ks->tokens + t; c < ks->tokens + ks->tokens_len && *c; c++) {
+                        if (first) {
+                                if (type)
+                                        *type = *c;
+                                first = false;
+                        } else if (want) {
+                                if (*c != *want++)
+                                        return false;
+                        } else if (out + 1 < len)
+                                buf[out++] = *c;
+                }
+        }
+        if (buf)
+                buf[out] = '\0';
+        return !first && (!want || *want == '\0');
+}
+
 /* Reads kallsyms_names and indexes its entries. Its length is only known
  * by walking it, so it is read in chunks. */
-static int load_names(struct kallsyms *ks, bool long_lengths) {
-        size_t pos = 0;
+static int load_names(struct kallsyms *ks) {
+        size_t pos = 0, hdr, n;
         int r;
 
         free(ks->name_off);
@@ -235,11 +273,8 @@ static int load_names(struct kallsyms *ks, bool long_lengths) {
         if (!ks->name_off)
                 return -ENOMEM;
         for (uint32_t i = 0; i < ks->n; i++) {
-                size_t len;
-
-                /* Each entry: a length (one byte, or two with bit 7 set in
-                 * the first on 6.1+) and that many token bytes. */
-                while (pos + 2 > ks->names_len) {
+                while ((n = entry_len(ks->names + pos, ks->names_len - pos, ks->long_lengths, &hdr)) == 0 &&
+                       ks->names_len - pos < 2 + 0xffff) {
                         size_t ncap = ks->names_len + KALLSYMS_NAMES_CHUNK;
                         uint8_t *v;
 
@@ -255,47 +290,12 @@ static int load_names(struct kallsyms *ks, bool long_lengths) {
                                 return r;
                         ks->names_len = ncap;
                 }
-                ks->name_off[i] = (uint32_t) pos;
-                len = ks->names[pos];
-                if (long_lengths && (len & 0x80)) {
-                        len = (len & 0x7f) | ((size_t) ks->names[pos + 1] << 7);
-                        pos += 2;
-                } else
-                        pos += 1;
-                if (len == 0)
+                if (n == 0)
                         return -EBADMSG;
-                pos += len;
+                ks->name_off[i] = (uint32_t) pos;
+                pos += hdr + n;
         }
         return 0;
-}
-
-/* Expands entry i into buf; returns false when it does not decode. */
-static bool decode_name(const struct kallsyms *ks, uint32_t i, char *type, char *buf, size_t len) {
-        size_t pos = ks->name_off[i], n, out = 0;
-        bool first = true;
-
-        n = ks->names[pos];
-        if (ks->long_lengths && (n & 0x80)) {
-                n = (n & 0x7f) | ((size_t) ks->names[pos + 1] << 7);
-                pos += 2;
-        } else
-                pos++;
-        if (pos + n > ks->names_len)
-                return false;
-        for (size_t k = 0; k < n; k++) {
-                uint16_t t = ks->token_index[ks->names[pos + k]];
-                if (t >= ks->tokens_len)
-                        return false;
-                for (const char *p = ks->tokens + t; *p && p < ks->tokens + ks->tokens_len; p++) {
-                        if (first) {
-                                *type = *p;
-                                first = false;
-                        } else if (out + 1 < len)
-                                buf[out++] = *p;
-                }
-        }
-        buf[out] = '\0';
-        return !first;
 }
 
 static int ensure_names(struct kallsyms *ks) {
@@ -303,12 +303,12 @@ static int ensure_names(struct kallsyms *ks) {
 
         if (ks->name_off)
                 return 0;
-        r = load_names(ks, ks->long_lengths);
+        r = load_names(ks);
         /* The length format changed in 6.1 without a marker; a release
          * string that misleads us is caught by the table not parsing. */
         if (r == -EBADMSG) {
                 ks->long_lengths = !ks->long_lengths;
-                r = load_names(ks, ks->long_lengths);
+                r = load_names(ks);
         }
         if (r < 0) {
                 free(ks->name_off);
@@ -317,19 +317,10 @@ static int ensure_names(struct kallsyms *ks) {
         return r;
 }
 
-static size_t entry_len(const uint8_t *p, size_t avail, bool long_lengths, size_t *hdr) {
-        size_t n;
-        *hdr = 1;
-        if (avail < 1)
-                return 0;
-        n = p[0];
-        if (long_lengths && (n & 0x80)) {
-                if (avail < 2)
-                        return 0;
-                n = (n & 0x7f) | ((size_t) p[1] << 7);
-                *hdr = 2;
-        }
-        return n;
+/* Entry i from the whole table (ensure_names() first). */
+static bool decode_name(const struct kallsyms *ks, uint32_t i, char *type, char *buf, size_t len, const char *want) {
+        size_t pos = ks->name_off[i];
+        return expand_entry(ks, ks->names + pos, ks->names_len - pos, type, buf, len, want);
 }
 
 /* Checks a candidate markers array: starts at 0, grows by at most a block
@@ -379,55 +370,40 @@ static void find_markers(struct kallsyms *ks) {
         free(m);
 }
 
-/* Name of entry i through its block of 256, checked against the next
- * marker so that a wrong guess of the markers is noticed. */
-static bool decode_name_by_marker(struct kallsyms *ks, uint32_t i, char *type, char *buf, size_t len) {
-        uint32_t b = i / 256;
-        size_t pos = 0, hdr, n;
+/* Loads block b (entries 256b ... 256b+255) by its marker, checking that it
+ * holds exactly its entries, so that a wrong guess of the markers shows. */
+static bool load_block(struct kallsyms *ks, uint32_t b) {
+        uint32_t start = ks->markers[b];
+        size_t want = b + 1 < ks->n_markers ? ks->markers[b + 1] - start : KALLSYMS_BLOCK_MAX, pos = 0, hdr, n;
 
-        if (!ks->block_valid || ks->block_no != b) {
-                uint32_t start = ks->markers[b];
-                size_t want = b + 1 < ks->n_markers ? ks->markers[b + 1] - start : KALLSYMS_BLOCK_MAX;
-                ks->block_valid = false;
-                want = MIN(want, (size_t) KALLSYMS_BLOCK_MAX);
-                if (kmem_read(ks->mem, ks->names_addr + start, ks->block, want) < 0)
+        if (ks->block_valid && ks->block_no == b)
+                return true;
+        ks->block_valid = false;
+        want = MIN(want, (size_t) KALLSYMS_BLOCK_MAX);
+        if (kmem_read(ks->mem, ks->names_addr + start, ks->block, want) < 0)
+                return false;
+        for (uint32_t k = 0; k < 256 && b * 256 + k < ks->n; k++) {
+                n = entry_len(ks->block + pos, want - pos, ks->long_lengths, &hdr);
+                if (n == 0)
                         return false;
-                /* The block must hold exactly its entries. */
-                for (uint32_t k = 0; k < 256 && b * 256 + k < ks->n; k++) {
-                        n = entry_len(ks->block + pos, want - pos, ks->long_lengths, &hdr);
-                        if (n == 0 || pos + hdr + n > want)
-                                return false;
-                        pos += hdr + n;
-                }
-                if (b + 1 < ks->n_markers && pos != want)
-                        return false;
-                ks->block_len = pos;
-                ks->block_no = b;
-                ks->block_valid = true;
-        }
-        pos = 0;
-        for (uint32_t k = 0; k < i % 256; k++) {
-                n = entry_len(ks->block + pos, ks->block_len - pos, ks->long_lengths, &hdr);
                 pos += hdr + n;
         }
-        n = entry_len(ks->block + pos, ks->block_len - pos, ks->long_lengths, &hdr);
-        pos += hdr;
-        bool first = true;
-        size_t out = 0;
-        for (size_t k = 0; k < n; k++) {
-                uint16_t t = ks->token_index[ks->block[pos + k]];
-                if (t >= ks->tokens_len)
-                        return false;
-                for (const char *p = ks->tokens + t; *p && p < ks->tokens + ks->tokens_len; p++) {
-                        if (first) {
-                                *type = *p;
-                                first = false;
-                        } else if (out + 1 < len)
-                                buf[out++] = *p;
-                }
-        }
-        buf[out] = '\0';
-        return !first;
+        if (b + 1 < ks->n_markers && pos != want)
+                return false;
+        ks->block_len = pos;
+        ks->block_no = b;
+        ks->block_valid = true;
+        return true;
+}
+
+static bool decode_name_by_marker(struct kallsyms *ks, uint32_t i, char *type, char *buf, size_t len) {
+        size_t pos = 0, hdr;
+
+        if (!load_block(ks, i / 256))
+                return false;
+        for (uint32_t k = 0; k < i % 256; k++)
+                pos += hdr + entry_len(ks->block + pos, ks->block_len - pos, ks->long_lengths, &hdr);
+        return expand_entry(ks, ks->block + pos, ks->block_len - pos, type, buf, len, NULL);
 }
 
 /* Entry i's name, by its marker block when possible, else from the whole
@@ -442,12 +418,12 @@ static bool name_of(struct kallsyms *ks, uint32_t i, char *type, char *buf, size
                 free(ks->markers);
                 ks->markers = NULL;
         }
-        return ensure_names(ks) >= 0 && decode_name(ks, i, type, buf, len);
+        return ensure_names(ks) >= 0 && decode_name(ks, i, type, buf, len, NULL);
 }
 
 bool kallsyms_lookup(struct kallsyms *ks, uint64_t addr, struct ksym *ret) {
         int64_t lo;
-        uint32_t i, nx;
+        uint32_t i;
         uint64_t a;
 
         /* Kernel addresses live in the upper half on x86_64 and arm64; the
@@ -463,50 +439,20 @@ bool kallsyms_lookup(struct kallsyms *ks, uint64_t addr, struct ksym *ret) {
         i = (uint32_t) lo;
         while (i > 0 && addr_at(ks, i - 1) == a)
                 i--;
-        nx = (uint32_t) lo + 1;
         ret->address = a;
         ret->offset = addr - a;
-        ret->size = addr_at(ks, nx) - a;
+        ret->size = addr_at(ks, (uint32_t) lo + 1) - a;
         /* A "symbol" this large is the gap between kernel regions. */
         if (ks->read_error || ret->size > KALLSYMS_MAX_SIZE)
                 return false;
         return name_of(ks, i, &ret->type, ret->name, sizeof(ret->name));
 }
 
-/* Whether entry i is name, expanding tokens only until the first
- * difference: most entries differ in their first token. */
-static bool name_is(const struct kallsyms *ks, uint32_t i, const char *name) {
-        size_t pos = ks->name_off[i], n;
-        const char *want = name;
-        bool first = true;
-
-        n = ks->names[pos];
-        if (ks->long_lengths && (n & 0x80)) {
-                n = (n & 0x7f) | ((size_t) ks->names[pos + 1] << 7);
-                pos += 2;
-        } else
-                pos++;
-        if (pos + n > ks->names_len)
-                return false;
-        for (size_t k = 0; k < n; k++) {
-                uint16_t t = ks->token_index[ks->names[pos + k]];
-                if (t >= ks->tokens_len)
-                        return false;
-                for (const char *p = ks->tokens + t; *p && p < ks->tokens + ks->tokens_len; p++) {
-                        if (first)
-                                first = false; /* the type letter */
-                        else if (*p != *want++)
-                                return false;
-                }
-        }
-        return !first && *want == '\0';
-}
-
 bool kallsyms_address(struct kallsyms *ks, const char *name, uint64_t *ret) {
         if (ensure_names(ks) < 0)
                 return false;
         for (uint32_t i = 0; i < ks->n; i++)
-                if (name_is(ks, i, name)) {
+                if (decode_name(ks, i, NULL, NULL, 0, name)) {
                         *ret = addr_at(ks, i);
                         return !ks->read_error;
                 }

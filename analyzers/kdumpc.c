@@ -20,9 +20,7 @@
 #define DH_SIGNATURE 0
 #define DH_VERSION 8
 #define DH_UTSNAME 12           /* 6 x 65 bytes */
-#define DH_UTS_RELEASE (DH_UTSNAME + 2 * 65)
 #define DH_UTS_MACHINE (DH_UTSNAME + 4 * 65)
-#define DH_TIMESTAMP 408        /* struct timeval, after padding */
 #define DH_STATUS 424
 #define DH_BLOCK_SIZE 428
 #define DH_SUB_HDR_SIZE 432
@@ -31,7 +29,6 @@
 #define DH_SIZE 464
 
 #define SH_PHYS_BASE 0
-#define SH_DUMP_LEVEL 8
 #define SH_SPLIT 12
 #define SH_OFFSET_VMCOREINFO 32
 #define SH_SIZE_VMCOREINFO 40
@@ -40,7 +37,9 @@
 #define SH_MAX_MAPNR_64 96
 #define SH_SIZE 104
 
-#define DUMP_HEADER_INCOMPLETE 1
+/* The header status holds the compression flag and, for a dump makedumpfile
+ * could not finish (e.g. ENOSPC), DUMP_DH_COMPRESSED_INCOMPLETE. */
+#define DUMP_HEADER_INCOMPLETE 0x8
 #define PD_SIZE 24
 #define PD_ZLIB 0x1
 #define PD_LZO 0x2
@@ -73,17 +72,6 @@ struct kdumpc {
         bool chunk_valid;
 };
 
-_printf_(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...) {
-        va_list ap;
-
-        if (err && errlen > 0) {
-                va_start(ap, fmt);
-                vsnprintf(err, errlen, fmt, ap);
-                va_end(ap);
-        }
-        return -EBADMSG;
-}
-
 static int read_meta(struct kdumpc *k, uint64_t off, uint64_t len, void **ret) {
         uint8_t *b;
         int r;
@@ -112,18 +100,18 @@ int kdumpc_open(kdumpc_pread_fn pread_fn, void *userdata, uint64_t file_size, st
 
         r = pread_fn(userdata, dh, sizeof(dh), 0);
         if (r < 0)
-                return fail(err, errlen, "cannot read the kdump header: %s", strerror(-r));
+                return set_error(-EBADMSG, err, errlen, "cannot read the kdump header: %s", strerror(-r));
         if (memcmp(dh, "KDUMP   ", 8) != 0)
-                return fail(err, errlen, "no kdump-compressed header");
+                return set_error(-EBADMSG, err, errlen, "no kdump-compressed header");
         version = kmem_le32(dh + DH_VERSION);
         bs = kmem_le32(dh + DH_BLOCK_SIZE);
         sub_blocks = kmem_le32(dh + DH_SUB_HDR_SIZE);
         bitmap_blocks = kmem_le32(dh + DH_BITMAP_BLOCKS);
         if (bs < 1024 || bs > 65536 || (bs & (bs - 1)))
-                return fail(err, errlen,
+                return set_error(-EBADMSG, err, errlen,
                             "kdump header has block size %" PRIu32 " (corrupt, big-endian or 32-bit dump)", bs);
         if (version < 3 || sub_blocks == 0 || sub_blocks > 1024 || bitmap_blocks == 0)
-                return fail(err, errlen, "unsupported or corrupt kdump header (version %" PRIu32 ")", version);
+                return set_error(-EBADMSG, err, errlen, "unsupported or corrupt kdump header (version %" PRIu32 ")", version);
 
         k = calloc(1, sizeof(*k));
         if (!k)
@@ -131,23 +119,19 @@ int kdumpc_open(kdumpc_pread_fn pread_fn, void *userdata, uint64_t file_size, st
         k->pread_fn = pread_fn;
         k->userdata = userdata;
         k->file_size = file_size;
-        memcpy(k->info.release, dh + DH_UTS_RELEASE, 64);
         memcpy(k->info.machine, dh + DH_UTS_MACHINE, 64);
         k->info.block_size = bs;
-        k->info.timestamp = (int64_t) kmem_le64(dh + DH_TIMESTAMP);
         k->info.incomplete = kmem_le32(dh + DH_STATUS) & DUMP_HEADER_INCOMPLETE;
         k->info.max_mapnr = kmem_le32(dh + DH_MAX_MAPNR);
 
         r = pread_fn(userdata, sh, sizeof(sh), bs);
         if (r < 0) {
-                r = fail(err, errlen, "cannot read the kdump sub-header: %s", strerror(-r));
+                r = set_error(-EBADMSG, err, errlen, "cannot read the kdump sub-header: %s", strerror(-r));
                 goto out;
         }
         k->info.phys_base = kmem_le64(sh + SH_PHYS_BASE);
-        k->info.dump_level = (int32_t) kmem_le32(sh + SH_DUMP_LEVEL);
         if (kmem_le32(sh + SH_SPLIT) != 0) {
-                r = fail(err, errlen, "one file of a --split set; give all of them");
-                r = -EPROTONOSUPPORT;
+                r = set_error(-EPROTONOSUPPORT, err, errlen, "one file of a --split set; give all of them");
                 goto out;
         }
         if (version >= 6)
@@ -156,14 +140,14 @@ int kdumpc_open(kdumpc_pread_fn pread_fn, void *userdata, uint64_t file_size, st
         r = read_meta(k, kmem_le64(sh + SH_OFFSET_VMCOREINFO), kmem_le64(sh + SH_SIZE_VMCOREINFO),
                       (void **) &k->vmcoreinfo);
         if (r < 0) {
-                r = fail(err, errlen, "cannot read VMCOREINFO from the kdump header");
+                r = set_error(-EBADMSG, err, errlen, "cannot read VMCOREINFO from the kdump header");
                 goto out;
         }
         k->vmcoreinfo_len = kmem_le64(sh + SH_SIZE_VMCOREINFO);
         if (version >= 4 && kmem_le64(sh + SH_SIZE_NOTE) > 0) {
                 r = read_meta(k, kmem_le64(sh + SH_OFFSET_NOTE), kmem_le64(sh + SH_SIZE_NOTE), (void **) &k->notes);
                 if (r < 0) {
-                        r = fail(err, errlen, "cannot read the ELF notes from the kdump header");
+                        r = set_error(-EBADMSG, err, errlen, "cannot read the ELF notes from the kdump header");
                         goto out;
                 }
                 k->notes_len = kmem_le64(sh + SH_SIZE_NOTE);
@@ -174,7 +158,7 @@ int kdumpc_open(kdumpc_pread_fn pread_fn, void *userdata, uint64_t file_size, st
         k->desc_off = (1 + (uint64_t) sub_blocks + bitmap_blocks) * bs;
         if (k->desc_off > file_size || k->info.max_mapnr > k->bitmap_len * 8 ||
             k->info.max_mapnr > (UINT64_C(1) << 36)) {
-                r = fail(err, errlen, "kdump header does not fit the file (truncated or corrupt)");
+                r = set_error(-EBADMSG, err, errlen, "kdump header does not fit the file (truncated or corrupt)");
                 goto out;
         }
         k->n_chunks = (k->bitmap_len + BITMAP_CHUNK - 1) / BITMAP_CHUNK;
@@ -194,7 +178,7 @@ int kdumpc_open(kdumpc_pread_fn pread_fn, void *userdata, uint64_t file_size, st
                 memset(k->chunk, 0, BITMAP_CHUNK);
                 r = pread_fn(userdata, k->chunk, n, k->bitmap2_off + c * BITMAP_CHUNK);
                 if (r < 0) {
-                        r = fail(err, errlen, "cannot read the page bitmap: %s", strerror(-r));
+                        r = set_error(-EBADMSG, err, errlen, "cannot read the page bitmap: %s", strerror(-r));
                         goto out;
                 }
                 for (size_t i = 0; i + 8 <= BITMAP_CHUNK; i += 8)
@@ -292,16 +276,13 @@ int kdumpc_read_page(struct kdumpc *k, uint64_t pfn, void *buf) {
                 return r;
         if (flags & PD_ZLIB) {
                 uLongf out = bs;
-                k->info.compression = "zlib";
                 if (uncompress(buf, &out, k->cbuf, size) != Z_OK || out != bs)
                         return -EBADMSG;
         } else if (flags & PD_LZO) {
                 lzo_uint out = bs;
-                k->info.compression = "lzo";
                 if (lzo1x_decompress_safe(k->cbuf, size, buf, &out, NULL) != LZO_E_OK || out != bs)
                         return -EBADMSG;
         } else if (flags & PD_ZSTD) {
-                k->info.compression = "zstd";
 #if HAVE_ZSTD
                 size_t out = ZSTD_decompress(buf, bs, k->cbuf, size);
                 if (ZSTD_isError(out) || out != bs)
@@ -310,7 +291,6 @@ int kdumpc_read_page(struct kdumpc *k, uint64_t pfn, void *buf) {
                 return -EPROTONOSUPPORT;
 #endif
         } else {
-                k->info.compression = "snappy";
 #if HAVE_SNAPPY
                 size_t out = bs;
                 if (snappy_uncompress((const char *) k->cbuf, size, buf, &out) != SNAPPY_OK || out != bs)

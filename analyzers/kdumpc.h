@@ -17,14 +17,10 @@ struct kdumpc;
 
 struct kdumpc_info {
         char machine[65];               /* utsname.machine, e.g. "x86_64" */
-        char release[65];
         uint32_t block_size;            /* = page size */
-        int64_t timestamp;              /* header timestamp (seconds) */
         uint64_t phys_base;
-        int32_t dump_level;
         uint64_t max_mapnr;
-        bool incomplete;                /* makedumpfile was interrupted */
-        const char *compression;        /* of the first page read: "lzo", ... */
+        bool incomplete;                /* makedumpfile did not finish (disk full, ...) */
 };
 
 int kdumpc_open(kdumpc_pread_fn pread_fn, void *userdata, uint64_t file_size, struct kdumpc **ret, char *err,

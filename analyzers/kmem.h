@@ -6,6 +6,7 @@
  * plain buffer. The walkers (printk, kallsyms) only see this interface.
  * Targets are little-endian with 64-bit pointers (x86_64, arm64). */
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -67,7 +68,7 @@ struct kmem_buffer {
 static inline int kmem_buffer_read(void *userdata, uint64_t addr, void *buf, size_t len) {
         const struct kmem_buffer *b = userdata;
         if (addr < b->base || addr - b->base > b->len || len > b->len - (addr - b->base))
-                return -14; /* -EFAULT */
+                return -EFAULT;
         memcpy(buf, b->data + (addr - b->base), len);
         return 0;
 }

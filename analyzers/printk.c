@@ -19,17 +19,6 @@
 #define DESC_ID_MASK (~(UINT64_C(3) << DESC_STATE_SHIFT))
 enum { DESC_RESERVED, DESC_COMMITTED, DESC_FINALIZED, DESC_REUSABLE };
 
-_printf_(3, 4) static int fail(char *err, size_t errlen, const char *fmt, ...) {
-        va_list ap;
-
-        if (err && errlen > 0) {
-                va_start(ap, fmt);
-                vsnprintf(err, errlen, fmt, ap);
-                va_end(ap);
-        }
-        return -ENODATA;
-}
-
 /* Offsets and sizes a walker needs, looked up in one place so that a
  * missing one is named in the error. */
 struct layout {
@@ -97,9 +86,9 @@ static int read_lockless(const struct vmcoreinfo *vi, const struct kmem *mem, st
         bool has_caller = vmcoreinfo_offset(vi, "printk_info.caller_id", &off_caller);
 
         if (l.missing)
-                return fail(err, errlen, "VMCOREINFO lacks %s, needed to read the printk ring buffer", l.missing);
+                return set_error(-ENODATA, err, errlen, "VMCOREINFO lacks %s, needed to read the printk ring buffer", l.missing);
         if (!vmcoreinfo_symbol(vi, "prb", &prb_sym))
-                return fail(err, errlen, "VMCOREINFO lacks SYMBOL(prb)");
+                return set_error(-ENODATA, err, errlen, "VMCOREINFO lacks SYMBOL(prb)");
         if (sz_rb == 0 || sz_rb > PRINTK_MAX_STRUCT || sz_desc == 0 || sz_desc > PRINTK_MAX_STRUCT ||
             sz_info == 0 || sz_info > PRINTK_MAX_STRUCT ||
             off_desc_ring + off_tail + off_counter + 8 > sz_rb || off_desc_ring + off_head + off_counter + 8 > sz_rb ||
@@ -108,18 +97,18 @@ static int read_lockless(const struct vmcoreinfo *vi, const struct kmem *mem, st
             off_text_ring + off_data + 8 > sz_rb || off_state + off_counter + 8 > sz_desc ||
             off_blk + off_begin + 8 > sz_desc || off_blk + off_next + 8 > sz_desc || off_ts + 8 > sz_info ||
             off_len + 2 > sz_info || (has_caller && off_caller + 4 > sz_info))
-                return fail(err, errlen, "VMCOREINFO describes an impossible printk ring buffer layout");
+                return set_error(-ENODATA, err, errlen, "VMCOREINFO describes an impossible printk ring buffer layout");
 
         r = kmem_read_u64(mem, prb_sym, &prb);
         if (r < 0)
-                return fail(err, errlen, "cannot read the prb pointer at 0x%" PRIx64 ": %s", prb_sym, strerror(-r));
+                return set_error(-ENODATA, err, errlen, "cannot read the prb pointer at 0x%" PRIx64 ": %s", prb_sym, strerror(-r));
         rb = malloc(sz_rb);
         if (!rb)
                 return -ENOMEM;
         r = kmem_read(mem, prb, rb, sz_rb);
         if (r < 0) {
                 free(rb);
-                return fail(err, errlen, "cannot read the printk ring buffer at 0x%" PRIx64 ": %s", prb,
+                return set_error(-ENODATA, err, errlen, "cannot read the printk ring buffer at 0x%" PRIx64 ": %s", prb,
                             strerror(-r));
         }
         count_bits = kmem_le32(rb + off_desc_ring + off_count_bits);
@@ -132,7 +121,7 @@ static int read_lockless(const struct vmcoreinfo *vi, const struct kmem *mem, st
         free(rb);
 
         if (count_bits > PRINTK_MAX_DESC_BITS || size_bits > PRINTK_MAX_TEXT_BITS || size_bits < 4)
-                return fail(err, errlen,
+                return set_error(-ENODATA, err, errlen,
                             "the printk ring buffer is corrupt (2^%" PRIu32 " descriptors, 2^%" PRIu32
                             " bytes of text)",
                             count_bits, size_bits);
@@ -146,7 +135,7 @@ static int read_lockless(const struct vmcoreinfo *vi, const struct kmem *mem, st
                 if (kmem_read(mem, descs + count * sz_desc - 1, &probe, 1) < 0 ||
                     kmem_read(mem, infos + count * sz_info - 1, &probe, 1) < 0 ||
                     kmem_read(mem, data + size - 1, &probe, 1) < 0)
-                        return fail(err, errlen, "the printk ring buffer arrays are not in the dump");
+                        return set_error(-ENODATA, err, errlen, "the printk ring buffer arrays are not in the dump");
         }
         /* One allocation for the three arrays; the records point into it. */
         log->storage = malloc(count * sz_desc + count * sz_info + size);
@@ -158,7 +147,7 @@ static int read_lockless(const struct vmcoreinfo *vi, const struct kmem *mem, st
         if ((r = kmem_read(mem, descs, desc_arr, count * sz_desc)) < 0 ||
             (r = kmem_read(mem, infos, info_arr, count * sz_info)) < 0 ||
             (r = kmem_read(mem, data, text, size)) < 0)
-                return fail(err, errlen, "cannot read the printk ring buffer arrays: %s", strerror(-r));
+                return set_error(-ENODATA, err, errlen, "cannot read the printk ring buffer arrays: %s", strerror(-r));
 
         log->buffer = PRINTK_LOCKLESS;
         log->has_caller_id = has_caller;
@@ -234,28 +223,28 @@ static int read_structured(const struct vmcoreinfo *vi, const struct kmem *mem, 
         bool has_caller = vmcoreinfo_offset(vi, FIELD("caller_id"), &off_caller);
 #undef FIELD
         if (l.missing)
-                return fail(err, errlen, "VMCOREINFO lacks %s, needed to read the printk log buffer", l.missing);
+                return set_error(-ENODATA, err, errlen, "VMCOREINFO lacks %s, needed to read the printk log buffer", l.missing);
         if (!vmcoreinfo_symbol(vi, "log_buf", &sym_buf) || !vmcoreinfo_symbol(vi, "log_buf_len", &sym_len) ||
             !vmcoreinfo_symbol(vi, "log_first_idx", &sym_first) || !vmcoreinfo_symbol(vi, "log_next_idx", &sym_next))
-                return fail(err, errlen, "VMCOREINFO lacks the log_buf symbols");
+                return set_error(-ENODATA, err, errlen, "VMCOREINFO lacks the log_buf symbols");
         if (sz_hdr == 0 || sz_hdr > PRINTK_MAX_STRUCT || off_len + 2 > sz_hdr || off_text_len + 2 > sz_hdr ||
             off_ts + 8 > sz_hdr || (has_caller && off_caller + 4 > sz_hdr))
-                return fail(err, errlen, "VMCOREINFO describes an impossible printk log layout");
+                return set_error(-ENODATA, err, errlen, "VMCOREINFO describes an impossible printk log layout");
 
         if ((r = kmem_read_u64(mem, sym_buf, &buf_addr)) < 0 || (r = kmem_read_u32(mem, sym_len, &buf_len)) < 0 ||
             (r = kmem_read_u32(mem, sym_first, &first)) < 0 || (r = kmem_read_u32(mem, sym_next, &next)) < 0)
-                return fail(err, errlen, "cannot read the log_buf variables: %s", strerror(-r));
+                return set_error(-ENODATA, err, errlen, "cannot read the log_buf variables: %s", strerror(-r));
         if (buf_len < sz_hdr || buf_len > (UINT32_C(1) << PRINTK_MAX_TEXT_BITS))
-                return fail(err, errlen, "the printk log buffer is corrupt (log_buf_len %" PRIu32 ")", buf_len);
+                return set_error(-ENODATA, err, errlen, "the printk log buffer is corrupt (log_buf_len %" PRIu32 ")", buf_len);
 
         if (kmem_read(mem, buf_addr + buf_len - 1, &(uint8_t){ 0 }, 1) < 0)
-                return fail(err, errlen, "the printk log buffer is not in the dump");
+                return set_error(-ENODATA, err, errlen, "the printk log buffer is not in the dump");
         log->storage = malloc(buf_len);
         if (!log->storage)
                 return -ENOMEM;
         r = kmem_read(mem, buf_addr, log->storage, buf_len);
         if (r < 0)
-                return fail(err, errlen, "cannot read the printk log buffer at 0x%" PRIx64 ": %s", buf_addr,
+                return set_error(-ENODATA, err, errlen, "cannot read the printk log buffer at 0x%" PRIx64 ": %s", buf_addr,
                             strerror(-r));
         log->buffer = PRINTK_STRUCTURED;
         log->has_caller_id = has_caller;
@@ -304,14 +293,14 @@ static int read_plain(const struct vmcoreinfo *vi, const struct kmem *mem, struc
 
         if (!vmcoreinfo_symbol(vi, "log_buf", &sym_buf) || !vmcoreinfo_symbol(vi, "log_buf_len", &sym_len) ||
             !vmcoreinfo_symbol(vi, "log_end", &sym_end))
-                return fail(err, errlen, "VMCOREINFO has no printk buffer symbols (prb, log_buf)");
+                return set_error(-ENODATA, err, errlen, "VMCOREINFO has no printk buffer symbols (prb, log_buf)");
         /* log_end is an unsigned int since 2.6.25; older kernels are not
          * read (their unsigned long would need the version). */
         if ((r = kmem_read_u64(mem, sym_buf, &buf_addr)) < 0 || (r = kmem_read_u32(mem, sym_len, &buf_len)) < 0 ||
             (r = kmem_read_u32(mem, sym_end, &end)) < 0)
-                return fail(err, errlen, "cannot read the log_buf variables: %s", strerror(-r));
+                return set_error(-ENODATA, err, errlen, "cannot read the log_buf variables: %s", strerror(-r));
         if (buf_len == 0 || buf_len > (UINT32_C(1) << PRINTK_MAX_TEXT_BITS) || (buf_len & (buf_len - 1)))
-                return fail(err, errlen, "the printk log buffer is corrupt (log_buf_len %" PRIu32 ")", buf_len);
+                return set_error(-ENODATA, err, errlen, "the printk log buffer is corrupt (log_buf_len %" PRIu32 ")", buf_len);
 
         log->storage = malloc(buf_len);
         if (!log->storage)
@@ -329,7 +318,7 @@ static int read_plain(const struct vmcoreinfo *vi, const struct kmem *mem, struc
                 log->plain_len = buf_len;
         }
         if (r < 0)
-                return fail(err, errlen, "cannot read the printk log buffer at 0x%" PRIx64 ": %s", buf_addr,
+                return set_error(-ENODATA, err, errlen, "cannot read the printk log buffer at 0x%" PRIx64 ": %s", buf_addr,
                             strerror(-r));
         log->plain = (const char *) log->storage;
         return 0;

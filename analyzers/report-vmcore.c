@@ -6,16 +6,10 @@
 #include <time.h>
 
 #include "report.h"
+#include "report-json.h"
+#include "utf8.h"
 #include "util.h"
 #include "vmcore.h"
-
-static const struct oops_event *crash_event(const struct vmc_report *r) {
-        if (r->fatal_event >= 0)
-                return &r->events[r->fatal_event];
-        if (r->title_event >= 0)
-                return &r->events[r->title_event];
-        return NULL;
-}
 
 static bool symbol_is(const char *sym, const char *name) {
         size_t l = strlen(name);
@@ -65,7 +59,7 @@ static void find_panic_note(const struct vmc_vmcore *vm, const struct oops_event
 
 static int resolve_panic(struct vmc_report *r) {
         struct vmc_vmcore *vm = r->vmcore;
-        const struct oops_event *e = crash_event(r);
+        const struct oops_event *e = vmc_report_crash_event(r);
         struct vmc_panic *p = &r->panic;
 
         /* The log's "CPU: N" of the crash report names the CPU; the kernel's
@@ -145,27 +139,25 @@ bool vmc_report_partial(const struct vmc_report *r) {
 
 /* ---- JSON ---- */
 
-static void jadd(json_object *o, const char *key, json_object *v) {
-        json_object_object_add(o, key, v);
-}
+/* "2026-11-22T05:09:12Z" (iso) or "2026-11-22 05:09:12 UTC". */
+static void format_utc(int64_t t, bool iso, char *buf, size_t len) {
+        time_t tt = (time_t) t;
+        struct tm tm;
+        size_t n = 0;
 
-static json_object *jstr(const char *s) {
-        return s ? json_object_new_string(s) : NULL;
-}
-
-static json_object *jhex(uint64_t v) {
-        char b[24];
-        snprintf(b, sizeof(b), "0x%" PRIx64, v);
-        return json_object_new_string(b);
+        if (gmtime_r(&tt, &tm))
+                n = iso ? strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) : strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+        if (n == 0)
+                snprintf(buf, len, "%" PRId64, t);
 }
 
 static json_object *regs_json(const struct vmc_cpu_facts *c, bool symbols) {
         json_object *o = json_object_new_object();
         for (unsigned i = 0; o && i < c->regs.n_regs; i++) {
                 if (!symbols)
-                        jadd(o, c->regs.names[i], jhex(c->regs.regs[i]));
+                        vmc_jadd(o, c->regs.names[i], vmc_jhex(c->regs.regs[i]));
                 else if (c->reg_symbols[i])
-                        jadd(o, c->regs.names[i], json_object_new_string(c->reg_symbols[i]));
+                        vmc_jadd(o, c->regs.names[i], json_object_new_string(c->reg_symbols[i]));
         }
         return o;
 }
@@ -186,80 +178,82 @@ void vmc_report_vmcore_json(const struct vmc_report *r, json_object *o) {
         json_object *d, *l, *s, *u, *w, *p, *cpus;
 
         if (!vm) {
-                jadd(o, "dump", NULL);
-                jadd(o, "panic", NULL);
-                jadd(o, "cpus", json_object_new_array());
-                jadd(o, "partial", json_object_new_boolean(false));
+                vmc_jadd(o, "dump", NULL);
+                vmc_jadd(o, "panic", NULL);
+                vmc_jadd(o, "cpus", json_object_new_array());
+                vmc_jadd(o, "partial", json_object_new_boolean(false));
                 return;
         }
         d = json_object_new_object();
         if (d) {
-                jadd(d, "format", jstr(vm->info.format));
-                jadd(d, "files", json_object_new_int((int) vm->info.n_files));
-                jadd(d, "arch", jstr(vm->info.arch));
-                jadd(d, "page_size", json_object_new_int64((int64_t) vm->info.page_size));
-                jadd(d, "osrelease", jstr(vm->osrelease));
-                jadd(d, "build_id", jstr(vm->build_id));
-                jadd(d, "crash_time", vm->crash_time >= 0 ? json_object_new_int64(vm->crash_time) : NULL);
+                vmc_jadd(d, "format", vmc_jstr(vm->info.format));
+                vmc_jadd(d, "files", json_object_new_int((int) vm->info.n_files));
+                vmc_jadd(d, "arch", vmc_jstr(vm->info.arch));
+                vmc_jadd(d, "page_size", json_object_new_int64((int64_t) vm->info.page_size));
+                vmc_jadd(d, "osrelease", vmc_jstr(vm->osrelease));
+                vmc_jadd(d, "build_id", vmc_jstr(vm->build_id));
+                vmc_jadd(d, "crash_time", vm->crash_time >= 0 ? json_object_new_int64(vm->crash_time) : NULL);
                 if (vm->crash_time >= 0) {
                         char iso[32];
-                        struct tm tm;
-                        time_t t = (time_t) vm->crash_time;
-                        gmtime_r(&t, &tm);
-                        strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
-                        jadd(d, "crash_time_utc", json_object_new_string(iso));
+                        format_utc(vm->crash_time, true, iso, sizeof(iso));
+                        vmc_jadd(d, "crash_time_utc", json_object_new_string(iso));
                 } else
-                        jadd(d, "crash_time_utc", NULL);
-                jadd(d, "kernel_offset", vm->has_kernel_offset ? jhex(vm->kernel_offset) : NULL);
+                        vmc_jadd(d, "crash_time_utc", NULL);
+                if (vm->has_kernel_offset) {
+                        char off[24];
+                        snprintf(off, sizeof(off), "0x%" PRIx64, vm->kernel_offset);
+                        vmc_jadd(d, "kernel_offset", json_object_new_string(off));
+                } else
+                        vmc_jadd(d, "kernel_offset", NULL);
                 u = json_object_new_object();
                 if (u) {
-                        jadd(u, "sysname", jstr(vm->uts_sysname));
-                        jadd(u, "nodename", jstr(vm->uts_nodename));
-                        jadd(u, "release", jstr(vm->osrelease));
-                        jadd(u, "version", jstr(vm->uts_version));
-                        jadd(u, "machine", jstr(vm->uts_machine));
+                        vmc_jadd(u, "sysname", vmc_jstr(vm->uts_sysname));
+                        vmc_jadd(u, "nodename", vmc_jstr(vm->uts_nodename));
+                        vmc_jadd(u, "release", vmc_jstr(vm->osrelease));
+                        vmc_jadd(u, "version", vmc_jstr(vm->uts_version));
+                        vmc_jadd(u, "machine", vmc_jstr(vm->uts_machine));
                 }
-                jadd(d, "uname", u);
+                vmc_jadd(d, "uname", u);
                 l = json_object_new_object();
                 if (l) {
-                        jadd(l, "source", jstr(r->log_source));
-                        jadd(l, "buffer", vm->printk ? json_object_new_string(buffer_name(vm->printk->buffer)) : NULL);
-                        jadd(l, "records", json_object_new_int64(vm->printk ? (int64_t) vm->printk->n_records : 0));
-                        jadd(l, "damaged_records",
+                        vmc_jadd(l, "source", vmc_jstr(r->log_source));
+                        vmc_jadd(l, "buffer", vm->printk ? json_object_new_string(buffer_name(vm->printk->buffer)) : NULL);
+                        vmc_jadd(l, "records", json_object_new_int64(vm->printk ? (int64_t) vm->printk->n_records : 0));
+                        vmc_jadd(l, "damaged_records",
                              json_object_new_int64(vm->printk ? (int64_t) vm->printk->n_corrupt : 0));
-                        jadd(l, "truncated", json_object_new_boolean(vm->printk && vm->printk->truncated));
-                        jadd(l, "error", jstr(vm->log_error));
+                        vmc_jadd(l, "truncated", json_object_new_boolean(vm->printk && vm->printk->truncated));
+                        vmc_jadd(l, "error", vmc_jstr(vm->log_error));
                 }
-                jadd(d, "log", l);
+                vmc_jadd(d, "log", l);
                 s = json_object_new_object();
                 if (s) {
-                        jadd(s, "source", vm->kallsyms ? json_object_new_string("kallsyms") : NULL);
-                        jadd(s, "count", json_object_new_int64(vm->kallsyms ? (int64_t) kallsyms_count(vm->kallsyms) : 0));
-                        jadd(s, "error", jstr(vm->symbols_error));
+                        vmc_jadd(s, "source", vm->kallsyms ? json_object_new_string("kallsyms") : NULL);
+                        vmc_jadd(s, "count", json_object_new_int64(vm->kallsyms ? (int64_t) kallsyms_count(vm->kallsyms) : 0));
+                        vmc_jadd(s, "error", vmc_jstr(vm->symbols_error));
                 }
-                jadd(d, "symbols", s);
+                vmc_jadd(d, "symbols", s);
                 w = json_object_new_array();
                 for (size_t i = 0; w && i < vm->n_warnings; i++)
-                        json_object_array_add(w, json_object_new_string(vm->warnings[i]));
-                jadd(d, "warnings", w);
+                        json_object_array_add(w, vmc_jstr(vm->warnings[i]));
+                vmc_jadd(d, "warnings", w);
         }
-        jadd(o, "dump", d);
+        vmc_jadd(o, "dump", d);
 
         p = json_object_new_object();
         if (p) {
                 const struct vmc_cpu_facts *c = r->panic.note >= 0 ? &vm->cpus[r->panic.note] : NULL;
-                jadd(p, "cpu", r->panic.cpu >= 0 ? json_object_new_int(r->panic.cpu) : NULL);
-                jadd(p, "cpu_from", jstr(r->panic.cpu_from));
-                jadd(p, "pid", r->panic.pid >= 0 ? json_object_new_int(r->panic.pid) : NULL);
-                jadd(p, "comm", jstr(r->panic.comm));
-                jadd(p, "note", c ? json_object_new_int((int) r->panic.note) : NULL);
-                jadd(p, "note_from", jstr(r->panic.note_from));
-                jadd(p, "ip", c ? jhex(c->regs.ip) : NULL);
-                jadd(p, "ip_symbol", c ? jstr(c->ip_symbol) : NULL);
-                jadd(p, "registers", c ? regs_json(c, false) : NULL);
-                jadd(p, "register_symbols", c ? regs_json(c, true) : NULL);
+                vmc_jadd(p, "cpu", r->panic.cpu >= 0 ? json_object_new_int(r->panic.cpu) : NULL);
+                vmc_jadd(p, "cpu_from", vmc_jstr(r->panic.cpu_from));
+                vmc_jadd(p, "pid", r->panic.pid >= 0 ? json_object_new_int(r->panic.pid) : NULL);
+                vmc_jadd(p, "comm", vmc_jstr(r->panic.comm));
+                vmc_jadd(p, "note", c ? json_object_new_int((int) r->panic.note) : NULL);
+                vmc_jadd(p, "note_from", vmc_jstr(r->panic.note_from));
+                vmc_jadd(p, "ip", c ? vmc_jhex(c->regs.ip) : NULL);
+                vmc_jadd(p, "ip_symbol", c ? vmc_jstr(c->ip_symbol) : NULL);
+                vmc_jadd(p, "registers", c ? regs_json(c, false) : NULL);
+                vmc_jadd(p, "register_symbols", c ? regs_json(c, true) : NULL);
         }
-        jadd(o, "panic", p);
+        vmc_jadd(o, "panic", p);
 
         cpus = json_object_new_array();
         for (size_t i = 0; cpus && i < vm->n_cpus; i++) {
@@ -267,15 +261,15 @@ void vmc_report_vmcore_json(const struct vmc_report *r, json_object *o) {
                 json_object *j = json_object_new_object();
                 if (!j)
                         break;
-                jadd(j, "note", json_object_new_int((int) i));
-                jadd(j, "pid", json_object_new_int64(c->regs.pid));
-                jadd(j, "ip", jhex(c->regs.ip));
-                jadd(j, "ip_symbol", jstr(c->ip_symbol));
-                jadd(j, "sp", jhex(c->regs.sp));
+                vmc_jadd(j, "note", json_object_new_int((int) i));
+                vmc_jadd(j, "pid", json_object_new_int64(c->regs.pid));
+                vmc_jadd(j, "ip", vmc_jhex(c->regs.ip));
+                vmc_jadd(j, "ip_symbol", vmc_jstr(c->ip_symbol));
+                vmc_jadd(j, "sp", vmc_jhex(c->regs.sp));
                 json_object_array_add(cpus, j);
         }
-        jadd(o, "cpus", cpus);
-        jadd(o, "partial", json_object_new_boolean(vmc_report_partial(r)));
+        vmc_jadd(o, "cpus", cpus);
+        vmc_jadd(o, "partial", json_object_new_boolean(vmc_report_partial(r)));
 }
 
 /* ---- text ---- */
@@ -289,10 +283,7 @@ void vmc_report_vmcore_print(const struct vmc_report *r, FILE *f) {
                 vm->osrelease ? vm->osrelease : "unknown release");
         if (vm->crash_time >= 0) {
                 char iso[32];
-                struct tm tm;
-                time_t t = (time_t) vm->crash_time;
-                gmtime_r(&t, &tm);
-                strftime(iso, sizeof(iso), "%Y-%m-%d %H:%M:%S UTC", &tm);
+                format_utc(vm->crash_time, false, iso, sizeof(iso));
                 fprintf(f, ", crashed %s", iso);
         }
         fputc('\n', f);
@@ -309,8 +300,9 @@ void vmc_report_vmcore_print(const struct vmc_report *r, FILE *f) {
                         fprintf(f, "%d", r->panic.cpu);
                 else
                         fputs("?", f);
-                fprintf(f, ", PID %d%s%s, IP %s (0x%" PRIx64 ")\n", r->panic.pid, r->panic.comm ? " " : "",
-                        r->panic.comm ? r->panic.comm : "", c->ip_symbol ? c->ip_symbol : "?", c->regs.ip);
+                _cleanup_free_ char *comm = r->panic.comm ? utf8_sanitize(r->panic.comm, strlen(r->panic.comm)) : NULL;
+                fprintf(f, ", PID %d%s%s, IP %s (0x%" PRIx64 ")\n", r->panic.pid, comm ? " " : "", comm ? comm : "",
+                        c->ip_symbol ? c->ip_symbol : "?", c->regs.ip);
         }
         for (size_t i = 0; i < vm->n_warnings; i++)
                 fprintf(f, "  warning      %s\n", vm->warnings[i]);

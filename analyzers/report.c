@@ -4,6 +4,7 @@
 
 #include "fingerprint.h"
 #include "report.h"
+#include "report-json.h"
 #include "utf8.h"
 #include "util.h"
 #include "vmcore.h"
@@ -140,7 +141,7 @@ fail:
 
 /* ------------------------------------------------------------------ */
 
-static const struct oops_event *main_event(const struct vmc_report *r) {
+const struct oops_event *vmc_report_crash_event(const struct vmc_report *r) {
         if (r->fatal_event >= 0)
                 return &r->events[r->fatal_event];
         if (r->title_event >= 0)
@@ -213,7 +214,7 @@ static const char *arch_from_frames(const struct oops_event *e) {
 }
 
 const char *vmc_report_arch(const struct vmc_report *r) {
-        const struct oops_event *m = main_event(r);
+        const struct oops_event *m = vmc_report_crash_event(r);
         const char *arch = NULL;
 
         if (m && (arch = arch_from_regs(m)))
@@ -238,7 +239,7 @@ const char *vmc_report_arch(const struct vmc_report *r) {
 /* The first non-NULL value of a string field, fatal event first. */
 #define PICK_FIELD(r, field)                                                         \
         ({                                                                           \
-                const struct oops_event *m_ = main_event(r);                         \
+                const struct oops_event *m_ = vmc_report_crash_event(r);                         \
                 const char *v_ = m_ ? m_->field : NULL;                              \
                 for (size_t i_ = 0; !v_ && i_ < (r)->n_events; i_++)                 \
                         v_ = (r)->events[i_].field;                                  \
@@ -246,7 +247,7 @@ const char *vmc_report_arch(const struct vmc_report *r) {
         })
 
 static const struct oops_event *modules_event(const struct vmc_report *r) {
-        const struct oops_event *m = main_event(r);
+        const struct oops_event *m = vmc_report_crash_event(r);
         if (m && m->has_modules)
                 return m;
         for (size_t i = 0; i < r->n_events; i++)
@@ -306,7 +307,7 @@ static const struct frame *guilty_frame(const struct oops_event *e) {
 /* ---- JSON ---- */
 
 /* Keys are string literals, added once each: no copy, no lookup. */
-static void jadd(json_object *o, const char *key, json_object *v) {
+void vmc_jadd(json_object *o, const char *key, json_object *v) {
         json_object_object_add_ex(o, key, v, JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
 }
 
@@ -324,11 +325,11 @@ static json_object *jstr_n(const char *s, size_t n) {
         return clean ? json_object_new_string(clean) : NULL;
 }
 
-static json_object *jstr(const char *s) {
+json_object *vmc_jstr(const char *s) {
         return s ? jstr_n(s, strlen(s)) : NULL;
 }
 
-static json_object *jhex(uint64_t v) {
+json_object *vmc_jhex(uint64_t v) {
         char buf[32];
         snprintf(buf, sizeof(buf), "0x%016" PRIx64, v);
         return json_object_new_string(buf);
@@ -353,13 +354,13 @@ static json_object *frame_json(const struct frame *f) {
         json_object *o = json_object_new_object();
         if (!o)
                 return NULL;
-        jadd(o, "function", jstr(f->function));
-        jadd(o, "offset", f->has_offset ? json_object_new_int64((int64_t) f->offset) : NULL);
-        jadd(o, "size", f->has_offset ? json_object_new_int64((int64_t) f->size) : NULL);
-        jadd(o, "module", jstr(f->module));
-        jadd(o, "address", f->address ? jhex(f->address) : NULL);
-        jadd(o, "reliable", json_object_new_boolean(f->reliable));
-        jadd(o, "stack", json_object_new_string(stack_name(f->stack)));
+        vmc_jadd(o, "function", vmc_jstr(f->function));
+        vmc_jadd(o, "offset", f->has_offset ? json_object_new_int64((int64_t) f->offset) : NULL);
+        vmc_jadd(o, "size", f->has_offset ? json_object_new_int64((int64_t) f->size) : NULL);
+        vmc_jadd(o, "module", vmc_jstr(f->module));
+        vmc_jadd(o, "address", f->address ? vmc_jhex(f->address) : NULL);
+        vmc_jadd(o, "reliable", json_object_new_boolean(f->reliable));
+        vmc_jadd(o, "stack", json_object_new_string(stack_name(f->stack)));
         return o;
 }
 
@@ -377,14 +378,14 @@ static json_object *taint_flags_json(const char *taint) {
 static json_object *strings_json(char *const *v, size_t n) {
         json_object *a = json_object_new_array();
         for (size_t i = 0; a && i < n; i++)
-                json_object_array_add(a, jstr(v[i]));
+                json_object_array_add(a, vmc_jstr(v[i]));
         return a;
 }
 
 static json_object *modules_json(const struct oops_event *e) {
         json_object *a = json_object_new_array();
         for (size_t i = 0; a && e && i < e->n_modules; i++)
-                json_object_array_add(a, jstr(e->modules[i].name));
+                json_object_array_add(a, vmc_jstr(e->modules[i].name));
         return a;
 }
 
@@ -392,7 +393,7 @@ static json_object *module_flags_json(const struct oops_event *e) {
         json_object *o = json_object_new_object();
         for (size_t i = 0; o && e && i < e->n_modules; i++)
                 if (e->modules[i].flags)
-                        json_object_object_add(o, e->modules[i].name, jstr(e->modules[i].flags));
+                        json_object_object_add(o, e->modules[i].name, vmc_jstr(e->modules[i].flags));
         return o;
 }
 
@@ -406,8 +407,8 @@ static json_object *guilty_json(const struct oops_event *e) {
         if (!o)
                 return NULL;
         g = guilty_frame(e);
-        jadd(o, "function", jstr(e->frame));
-        jadd(o, "module", g ? jstr(g->module) : NULL);
+        vmc_jadd(o, "function", vmc_jstr(e->frame));
+        vmc_jadd(o, "module", g ? vmc_jstr(g->module) : NULL);
         return o;
 }
 
@@ -417,42 +418,42 @@ static json_object *event_json(const struct vmc_report *r, size_t idx) {
 
         if (!o)
                 return NULL;
-        jadd(o, "title", jstr(e->title));
-        jadd(o, "alt_titles", strings_json(e->alts, e->n_alts));
-        jadd(o, "type", jstr(e->type));
-        jadd(o, "kind", json_object_new_string(oops_kind_name(e->kind)));
-        jadd(o, "crash", json_object_new_boolean(e->crash));
-        jadd(o, "fatal", json_object_new_boolean(r->fatal_event == (ssize_t) idx));
-        jadd(o, "corrupted", json_object_new_boolean(e->corrupted));
-        jadd(o, "corrupted_reason", jstr(e->corrupted_reason));
-        jadd(o, "fingerprint", jstr(r->event_fingerprints[idx]));
-        jadd(o, "guilty_frame", guilty_json(e));
-        jadd(o, "header", jstr(e->header));
-        jadd(o, "line", json_object_new_int64(r->log->lines[e->line].lineno));
-        jadd(o, "end_line", json_object_new_int64(r->log->lines[e->end_line].lineno));
-        jadd(o, "timestamp", e->has_ts ? json_object_new_double(e->ts) : NULL);
-        jadd(o, "cpu", e->cpu >= 0 ? json_object_new_int(e->cpu) : NULL);
-        jadd(o, "pid", e->pid >= 0 ? json_object_new_int(e->pid) : NULL);
-        jadd(o, "comm", jstr(e->comm));
-        jadd(o, "taint", jstr(e->taint));
-        jadd(o, "release", jstr(e->release));
-        jadd(o, "build", jstr(e->build));
-        jadd(o, "hardware", jstr(e->hardware));
-        jadd(o, "location", jstr(e->location));
-        jadd(o, "rip", e->has_rip ? frame_json(&e->rip) : NULL);
-        jadd(o, "lr", e->has_lr ? frame_json(&e->lr) : NULL);
+        vmc_jadd(o, "title", vmc_jstr(e->title));
+        vmc_jadd(o, "alt_titles", strings_json(e->alts, e->n_alts));
+        vmc_jadd(o, "type", vmc_jstr(e->type));
+        vmc_jadd(o, "kind", json_object_new_string(oops_kind_name(e->kind)));
+        vmc_jadd(o, "crash", json_object_new_boolean(e->crash));
+        vmc_jadd(o, "fatal", json_object_new_boolean(r->fatal_event == (ssize_t) idx));
+        vmc_jadd(o, "corrupted", json_object_new_boolean(e->corrupted));
+        vmc_jadd(o, "corrupted_reason", vmc_jstr(e->corrupted_reason));
+        vmc_jadd(o, "fingerprint", vmc_jstr(r->event_fingerprints[idx]));
+        vmc_jadd(o, "guilty_frame", guilty_json(e));
+        vmc_jadd(o, "header", vmc_jstr(e->header));
+        vmc_jadd(o, "line", json_object_new_int64(r->log->lines[e->line].lineno));
+        vmc_jadd(o, "end_line", json_object_new_int64(r->log->lines[e->end_line].lineno));
+        vmc_jadd(o, "timestamp", e->has_ts ? json_object_new_double(e->ts) : NULL);
+        vmc_jadd(o, "cpu", e->cpu >= 0 ? json_object_new_int(e->cpu) : NULL);
+        vmc_jadd(o, "pid", e->pid >= 0 ? json_object_new_int(e->pid) : NULL);
+        vmc_jadd(o, "comm", vmc_jstr(e->comm));
+        vmc_jadd(o, "taint", vmc_jstr(e->taint));
+        vmc_jadd(o, "release", vmc_jstr(e->release));
+        vmc_jadd(o, "build", vmc_jstr(e->build));
+        vmc_jadd(o, "hardware", vmc_jstr(e->hardware));
+        vmc_jadd(o, "location", vmc_jstr(e->location));
+        vmc_jadd(o, "rip", e->has_rip ? frame_json(&e->rip) : NULL);
+        vmc_jadd(o, "lr", e->has_lr ? frame_json(&e->lr) : NULL);
 
         frames = json_object_new_array();
         for (size_t i = 0; frames && i < e->n_frames; i++)
                 json_object_array_add(frames, frame_json(&e->frames[i]));
-        jadd(o, "frames", frames);
+        vmc_jadd(o, "frames", frames);
 
         regs = json_object_new_object();
         for (size_t i = 0; regs && i < e->n_regs; i++)
-                json_object_object_add(regs, e->regs[i].name, jstr(e->regs[i].value));
-        jadd(o, "registers", regs);
+                json_object_object_add(regs, e->regs[i].name, vmc_jstr(e->regs[i].value));
+        vmc_jadd(o, "registers", regs);
 
-        jadd(o, "modules", e->has_modules ? modules_json(e) : NULL);
+        vmc_jadd(o, "modules", e->has_modules ? modules_json(e) : NULL);
         return o;
 }
 
@@ -470,47 +471,47 @@ json_object *vmc_report_to_json(const struct vmc_report *r) {
         if (!release)
                 release = banner_rel = banner_release(r->linux_banner);
 
-        jadd(o, "schema", json_object_new_string(VMC_REPORT_SCHEMA));
-        jadd(o, "source", jstr(r->source));
-        jadd(o, "title", t ? jstr(t->title) : NULL);
-        jadd(o, "alt_titles", t ? strings_json(t->alts, t->n_alts) : json_object_new_array());
-        jadd(o, "type", t ? jstr(t->type) : NULL);
-        jadd(o, "kind", t ? json_object_new_string(oops_kind_name(t->kind)) : NULL);
-        jadd(o, "corrupted", json_object_new_boolean(t && t->corrupted));
-        jadd(o, "corrupted_reason", t ? jstr(t->corrupted_reason) : NULL);
-        jadd(o, "fingerprint", jstr(r->fingerprint));
-        jadd(o, "koops_duphash", jstr(r->duphash));
-        jadd(o, "guilty_frame", guilty_json(t));
-        jadd(o, "title_event", r->title_event >= 0 ? json_object_new_int64(r->title_event) : NULL);
-        jadd(o, "fatal_event", r->fatal_event >= 0 ? json_object_new_int64(r->fatal_event) : NULL);
-        jadd(o, "panicked", json_object_new_boolean(r->panic_event >= 0));
+        vmc_jadd(o, "schema", json_object_new_string(VMC_REPORT_SCHEMA));
+        vmc_jadd(o, "source", vmc_jstr(r->source));
+        vmc_jadd(o, "title", t ? vmc_jstr(t->title) : NULL);
+        vmc_jadd(o, "alt_titles", t ? strings_json(t->alts, t->n_alts) : json_object_new_array());
+        vmc_jadd(o, "type", t ? vmc_jstr(t->type) : NULL);
+        vmc_jadd(o, "kind", t ? json_object_new_string(oops_kind_name(t->kind)) : NULL);
+        vmc_jadd(o, "corrupted", json_object_new_boolean(t && t->corrupted));
+        vmc_jadd(o, "corrupted_reason", t ? vmc_jstr(t->corrupted_reason) : NULL);
+        vmc_jadd(o, "fingerprint", vmc_jstr(r->fingerprint));
+        vmc_jadd(o, "koops_duphash", vmc_jstr(r->duphash));
+        vmc_jadd(o, "guilty_frame", guilty_json(t));
+        vmc_jadd(o, "title_event", r->title_event >= 0 ? json_object_new_int64(r->title_event) : NULL);
+        vmc_jadd(o, "fatal_event", r->fatal_event >= 0 ? json_object_new_int64(r->fatal_event) : NULL);
+        vmc_jadd(o, "panicked", json_object_new_boolean(r->panic_event >= 0));
         if (r->panic_event >= 0) {
                 const char *h = r->events[r->panic_event].header;
                 const char *m = strstr(h, "Kernel panic - not syncing: ");
-                jadd(o, "panic_message", jstr(m ? m + strlen("Kernel panic - not syncing: ") : h));
+                vmc_jadd(o, "panic_message", vmc_jstr(m ? m + strlen("Kernel panic - not syncing: ") : h));
         } else
-                jadd(o, "panic_message", NULL);
+                vmc_jadd(o, "panic_message", NULL);
 
         k = json_object_new_object();
         if (k) {
                 const char *taint = PICK_FIELD(r, taint);
-                jadd(k, "release", jstr(release));
-                jadd(k, "build", jstr(PICK_FIELD(r, build)));
-                jadd(k, "arch", jstr(vmc_report_arch(r)));
-                jadd(k, "taint", jstr(taint));
-                jadd(k, "taint_flags", taint_flags_json(taint));
-                jadd(k, "hardware", jstr(PICK_FIELD(r, hardware)));
-                jadd(k, "modules", mods ? modules_json(mods) : json_object_new_array());
-                jadd(k, "module_flags", module_flags_json(mods));
-                jadd(k, "banner", jstr(r->linux_banner));
+                vmc_jadd(k, "release", vmc_jstr(release));
+                vmc_jadd(k, "build", vmc_jstr(PICK_FIELD(r, build)));
+                vmc_jadd(k, "arch", vmc_jstr(vmc_report_arch(r)));
+                vmc_jadd(k, "taint", vmc_jstr(taint));
+                vmc_jadd(k, "taint_flags", taint_flags_json(taint));
+                vmc_jadd(k, "hardware", vmc_jstr(PICK_FIELD(r, hardware)));
+                vmc_jadd(k, "modules", mods ? modules_json(mods) : json_object_new_array());
+                vmc_jadd(k, "module_flags", module_flags_json(mods));
+                vmc_jadd(k, "banner", vmc_jstr(r->linux_banner));
         }
-        jadd(o, "kernel", k);
+        vmc_jadd(o, "kernel", k);
 
         events = json_object_new_array();
         for (size_t i = 0; events && i < r->n_events; i++)
                 json_object_array_add(events, event_json(r, i));
-        jadd(o, "events", events);
-        jadd(o, "lines", json_object_new_int64((int64_t) r->log->n_lines));
+        vmc_jadd(o, "events", events);
+        vmc_jadd(o, "lines", json_object_new_int64((int64_t) r->log->n_lines));
         vmc_report_vmcore_json(r, o);
         return o;
 }
@@ -535,7 +536,7 @@ static void print_clean(FILE *f, const char *s) {
 
 int vmc_report_print(const struct vmc_report *r, FILE *f) {
         const struct oops_event *t = r->title_event >= 0 ? &r->events[r->title_event] : NULL;
-        const struct oops_event *m = main_event(r);
+        const struct oops_event *m = vmc_report_crash_event(r);
         const char *release = PICK_FIELD(r, release), *taint = PICK_FIELD(r, taint);
         const char *arch = vmc_report_arch(r);
         const struct oops_event *mods = modules_event(r);

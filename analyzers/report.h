@@ -86,6 +86,10 @@ void vmc_report_free(struct vmc_report *r);
 /* The report as JSON (docs/report-schema.md). NULL on allocation failure. */
 json_object *vmc_report_to_json(const struct vmc_report *r);
 
+/* The event that describes the crash: the fatal one, else the one the
+ * title comes from; NULL without a crash. */
+const struct oops_event *vmc_report_crash_event(const struct vmc_report *r);
+
 /* A human-readable summary. */
 int vmc_report_print(const struct vmc_report *r, FILE *f);
 

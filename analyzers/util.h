@@ -5,8 +5,10 @@
  * style of systemd, and a few string helpers that work on (pointer, length)
  * pairs, because kernel logs may contain NUL bytes. */
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +37,19 @@ static inline void freep(void *p) {
                 if (*p)                          \
                         func(*p);                \
         }
+
+/* Fills the caller's error buffer (when given) and returns r, so that error
+ * paths read `return set_error(-EBADMSG, err, errlen, "...", ...);`. */
+_printf_(4, 5) static inline int set_error(int r, char *err, size_t errlen, const char *fmt, ...) {
+        va_list ap;
+
+        if (err && errlen > 0) {
+                va_start(ap, fmt);
+                vsnprintf(err, errlen, fmt, ap);
+                va_end(ap);
+        }
+        return r;
+}
 
 static inline bool streq_ptr(const char *a, const char *b) {
         if (!a || !b)

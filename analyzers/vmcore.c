@@ -7,7 +7,7 @@
 #include "util.h"
 #include "vmcore.h"
 
-_printf_(2, 3) static int warn(struct vmc_vmcore *vm, const char *fmt, ...) {
+int vmc_vmcore_warn(struct vmc_vmcore *vm, const char *fmt, ...) {
         char *s, **v;
         va_list ap;
         int k;
@@ -44,14 +44,14 @@ static void read_uname(struct vmc_vmcore *vm) {
         if (!vmcoreinfo_offset(vi, "uts_namespace.name", &off))
                 off = 4;
         if (kmem_read(vmc_dump_kmem(vm->dump), sym + off, uts, sizeof(uts)) < 0) {
-                (void) warn(vm, "cannot read init_uts_ns");
+                (void) vmc_vmcore_warn(vm, "cannot read init_uts_ns");
                 return;
         }
         for (unsigned i = 0; i < 6; i++)
                 uts[i * 65 + 64] = '\0';
         /* Sanity: a real utsname starts with the kernel name. */
         if (strcmp(uts, "Linux") != 0) {
-                (void) warn(vm, "init_uts_ns does not hold a utsname");
+                (void) vmc_vmcore_warn(vm, "init_uts_ns does not hold a utsname");
                 return;
         }
         vm->uts_sysname = strdup(uts);
@@ -100,6 +100,8 @@ int vmc_vmcore_read(unsigned n_paths, const char *const *paths, struct vmc_vmcor
                 vm->has_kernel_offset = true;
                 vm->kernel_offset = vmcoreinfo_kernel_offset(vi);
         }
+        if (vm->info.incomplete)
+                (void) vmc_vmcore_warn(vm, "the dump file is incomplete (cut short, or makedumpfile did not finish)");
         read_uname(vm);
 
         r = printk_read(vi, vmc_dump_kmem(vm->dump), &vm->printk, msg, sizeof(msg));
@@ -107,9 +109,9 @@ int vmc_vmcore_read(unsigned n_paths, const char *const *paths, struct vmc_vmcor
                 goto fail;
         if (r < 0) {
                 vm->log_error = strdup(*msg ? msg : strerror(-r));
-                (void) warn(vm, "kernel log: %s", vm->log_error);
+                (void) vmc_vmcore_warn(vm, "kernel log: %s", vm->log_error);
         } else if (printk_log_partial(vm->printk))
-                (void) warn(vm, "kernel log: %zu damaged records skipped%s", vm->printk->n_corrupt,
+                (void) vmc_vmcore_warn(vm, "kernel log: %zu damaged records skipped%s", vm->printk->n_corrupt,
                             vm->printk->truncated ? ", walk stopped early" : "");
 
         *msg = '\0';
@@ -135,7 +137,7 @@ int vmc_vmcore_read(unsigned n_paths, const char *const *paths, struct vmc_vmcor
                         c->reg_symbols[k] = kallsyms_format(vm->kallsyms, c->regs.regs[k]);
         }
         if (vm->n_cpus == 0)
-                (void) warn(vm, "the dump has no CPU registers (no NT_PRSTATUS notes)");
+                (void) vmc_vmcore_warn(vm, "the dump has no CPU registers (no NT_PRSTATUS notes)");
 
         *ret = vm;
         return 0;
@@ -192,5 +194,5 @@ int vmc_vmcore_kernel_log(const struct vmc_vmcore *vm, struct strbuf *out) {
 }
 
 bool vmc_vmcore_partial(const struct vmc_vmcore *vm) {
-        return !vm->printk || printk_log_partial(vm->printk) || vm->n_cpus == 0;
+        return !vm->printk || printk_log_partial(vm->printk) || vm->n_cpus == 0 || vm->info.incomplete;
 }

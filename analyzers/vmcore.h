@@ -16,6 +16,7 @@
 #include "kallsyms.h"
 #include "printk.h"
 #include "strbuf.h"
+#include "util.h"
 
 struct vmc_cpu_facts {
         struct vmc_cpu_regs regs;
@@ -54,6 +55,9 @@ void vmc_vmcore_free(struct vmc_vmcore *vm);
 
 /* The kernel log in the kernel's own console format, for the analyzer. */
 int vmc_vmcore_kernel_log(const struct vmc_vmcore *vm, struct strbuf *out);
+
+/* Records what could not be read (shown in the report). */
+int vmc_vmcore_warn(struct vmc_vmcore *vm, const char *fmt, ...) _printf_(2, 3);
 
 /* The kernel's panic_cpu variable (-1 unknown), read on first call. */
 int vmc_vmcore_panic_cpu(struct vmc_vmcore *vm);

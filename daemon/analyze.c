@@ -126,7 +126,7 @@ static void print_json_error(const char *source, const char *msg) {
 }
 
 static int analyze_dump(struct vmc_analyzer *a, unsigned n, const char *const *paths, const char *dmesg,
-                        const char *source, struct vmc_report **ret, char *err, size_t errlen) {
+                        bool incomplete, const char *source, struct vmc_report **ret, char *err, size_t errlen) {
         struct vmc_vmcore *vm = NULL;
         struct klog *saved = NULL;
         int r;
@@ -143,6 +143,11 @@ static int analyze_dump(struct vmc_analyzer *a, unsigned n, const char *const *p
                         return r;
                 }
                 return vmc_analyze_log(a, saved, source, ret);
+        }
+        /* kdump-utils names a dump it could not finish vmcore-incomplete. */
+        if (incomplete) {
+                vm->info.incomplete = true;
+                (void) vmc_vmcore_warn(vm, "kdump marked the dump incomplete");
         }
         /* The saved log is only needed when the dump's own cannot be read. */
         if (!vm->printk && dmesg) {
@@ -177,8 +182,8 @@ static int analyze_one(struct vmc_analyzer *a, const char *path, struct vmc_repo
                         return r;
                 }
                 if (kd.n_dumps > 0)
-                        r = analyze_dump(a, (unsigned) kd.n_dumps, (const char *const *) kd.dumps, kd.dmesg, path,
-                                         ret, err, errlen);
+                        r = analyze_dump(a, (unsigned) kd.n_dumps, (const char *const *) kd.dumps, kd.dmesg,
+                                         kd.incomplete, path, ret, err, errlen);
                 else {
                         r = klog_from_file(kd.dmesg, &log);
                         if (r < 0)
@@ -204,7 +209,7 @@ static int analyze_one(struct vmc_analyzer *a, const char *path, struct vmc_repo
                 k = pread(fd, head, sizeof(head), 0);
                 if (k > 0 && dump_format_detect(head, (size_t) k) != DUMP_FORMAT_NONE) {
                         close(fd);
-                        return analyze_dump(a, 1, &path, NULL, path, ret, err, errlen);
+                        return analyze_dump(a, 1, &path, NULL, false, path, ret, err, errlen);
                 }
         }
         r = klog_read_fd(fd, &buf, &len);
