@@ -1,0 +1,86 @@
+#!/bin/busybox sh
+# /init of the test guests (busybox). The same image boots twice:
+#  - first kernel: load the capture kernel with kexec -p, then crash as asked
+#    by lab_kind= on the kernel command line;
+#  - capture kernel (/proc/vmcore exists): run the test's job script
+#    /mnt/capture.sh from the host share with the dump at hand, then power off.
+# The host share (9p, tag "host0") carries the kernel, this initramfs, the job
+# script and the results (out/).
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mkdir -p /proc /sys /dev /mnt /tmp /run
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+
+log() { echo "lab-init: $*" > /dev/console; }
+arg() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" /proc/cmdline; }
+halt_now() { sync; poweroff -f; sleep 5; echo o > /proc/sysrq-trigger; }
+
+# Modules in dependency order (busybox insmod does not resolve dependencies).
+while read -r ko; do
+	insmod "/lib/modules/$ko" || log "insmod $ko failed"
+done < /lib/modules/load.list
+
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 host0 /mnt; then
+	log "cannot mount the host share"
+	halt_now
+fi
+mkdir -p /mnt/out
+
+if [ -e /proc/vmcore ]; then
+	log "capture kernel: /proc/vmcore is $(stat -c %s /proc/vmcore) bytes"
+	start=$(cut -d' ' -f1 /proc/uptime)
+	if [ -x /mnt/capture.sh ]; then
+		/mnt/capture.sh /mnt/out > /mnt/out/capture.log 2>&1
+		rc=$?
+	else
+		log "no /mnt/capture.sh"
+		rc=127
+	fi
+	end=$(cut -d' ' -f1 /proc/uptime)
+	echo "rc=$rc start=$start end=$end" > /mnt/out/capture.done
+	free > /mnt/out/capture.free 2>&1
+	log "capture job finished: rc=$rc"
+	umount /mnt
+	halt_now
+fi
+
+kind=$(arg lab_kind)
+log "first kernel: crash kind '$kind'"
+if ! kexec -p /mnt/vmlinuz --initrd=/mnt/initrd.img \
+		--append="$(cat /mnt/capture.cmdline)" > /mnt/out/kexec.log 2>&1; then
+	log "kexec -p failed: $(cat /mnt/out/kexec.log)"
+	halt_now
+fi
+if [ "$(cat /sys/kernel/kexec_crash_loaded)" != 1 ]; then
+	log "capture kernel not loaded"
+	halt_now
+fi
+echo "loaded" > /mnt/out/first.done
+
+sysctl -qw kernel.panic_on_oops=1 kernel.softlockup_panic=1 kernel.hung_task_panic=1 \
+	kernel.hung_task_timeout_secs=5 kernel.watchdog_thresh=5 vm.panic_on_oom=1
+log "triggering $kind"
+case "$kind" in
+SYSRQ)
+	echo c > /proc/sysrq-trigger ;;
+OOM)
+	mkdir -p /fill && mount -t ramfs ramfs /fill
+	dd if=/dev/zero of=/fill/zero bs=1M 2>/dev/null ;;
+INIT_EXIT)
+	exit 1 ;;
+WARNING)
+	sysctl -qw kernel.panic_on_warn=1
+	echo WARNING > /proc/vmcored_crashtest ;;
+HUNG_TASK)
+	# The writer hangs in D state; the hung task detector panics.
+	echo HUNG_TASK > /proc/vmcored_crashtest &
+	sleep 600 ;;
+*)
+	echo "$kind" > /proc/vmcored_crashtest ;;
+esac
+log "the crash did not happen"
+sleep 1
+halt_now

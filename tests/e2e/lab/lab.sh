@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# vmcored's crash lab: real kernel crashes and real kdump captures under QEMU
+# (TCG, Debian's kernel, a busybox initramfs). Facts behind it:
+# ../shared/docs/crash-lab.md.
+#
+#   lab.sh check
+#       exit 0 if this machine can run guests, else say what is missing (exit 77)
+#   lab.sh setup LAB [--binary FILE[=DST]]...
+#       build the crash module and the guest initramfs into LAB
+#   lab.sh run LAB KIND OUT [--mem MiB] [--crashkernel SIZE] [--capture SCRIPT]
+#              [--timeout SEC]
+#       boot a guest, load the capture kernel, crash it (KIND: SYSRQ, OOM,
+#       INIT_EXIT or a vmcored_crashtest kind: WARNING BUG NULL GPF_PACKET
+#       LIST_CORRUPT SOFTLOCKUP HUNG_TASK PANIC); the capture kernel runs
+#       SCRIPT OUTDIR with /proc/vmcore at hand. Results go to OUT/share/out/,
+#       the console to OUT/serial.log, timings to OUT/result.txt.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+crashmod=$here/../crashmod
+
+# The newest kernel that has both an image and headers (modules must match).
+kernel_version() {
+	local v
+	for v in $(ls -1 /lib/modules 2>/dev/null | sort -rV); do
+		if [ -r "/boot/vmlinuz-$v" ] && [ -d "/lib/modules/$v/build" ]; then
+			echo "$v"
+			return 0
+		fi
+	done
+	return 1
+}
+
+cmd_check() {
+	local missing=() t
+	for t in qemu-system-x86_64 busybox kexec makedumpfile cpio gzip modinfo make; do
+		command -v "$t" >/dev/null || missing+=("$t")
+	done
+	kernel_version >/dev/null || missing+=("a kernel image with matching headers (linux-image-amd64 linux-headers-amd64)")
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "lab: cannot run guests, missing: ${missing[*]} (.ci/install-deps installs them)" >&2
+		return 77
+	fi
+}
+
+cmd_setup() {
+	local lab=$1
+	shift
+	local kv extra=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--binary) extra+=(--binary "$2"); shift 2 ;;
+		*) echo "lab setup: unknown option $1" >&2; return 2 ;;
+		esac
+	done
+	cmd_check
+	kv=$(kernel_version)
+	mkdir -p "$lab/crashmod"
+	cp "$crashmod/Kbuild" "$crashmod/vmcored_crashtest.c" "$lab/crashmod/"
+	make -s -C "/lib/modules/$kv/build" M="$lab/crashmod" modules >"$lab/crashmod/build.log" 2>&1 ||
+		{ cat "$lab/crashmod/build.log" >&2; echo "lab: building the crash module failed" >&2; return 1; }
+	cp "/boot/vmlinuz-$kv" "$lab/vmlinuz"
+	"$here/mkinitramfs.sh" "$lab/initrd.img" "$kv" \
+		--module 9p --module 9pnet_virtio --module virtio_pci \
+		--ko "$lab/crashmod/vmcored_crashtest.ko" \
+		--binary "$(command -v kexec)" --binary "$(command -v makedumpfile)" \
+		"${extra[@]}"
+	echo "$kv" > "$lab/kernel-version"
+	echo "lab: kernel $kv, initramfs $(stat -c %s "$lab/initrd.img") bytes"
+}
+
+cmd_run() {
+	local lab=$1 kind=$2 out=$3
+	shift 3
+	local mem=512 ck=192M capture="" timeout=300
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--mem) mem=$2; shift 2 ;;
+		--crashkernel) ck=$2; shift 2 ;;
+		--capture) capture=$2; shift 2 ;;
+		--timeout) timeout=$2; shift 2 ;;
+		*) echo "lab run: unknown option $1" >&2; return 2 ;;
+		esac
+	done
+	rm -rf "$out"
+	mkdir -p "$out/share/out"
+	cp "$lab/vmlinuz" "$lab/initrd.img" "$out/share/"
+	echo "console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=-1 oops=panic no_timer_check" \
+		> "$out/share/capture.cmdline"
+	[ -n "$capture" ] && install -m 755 "$capture" "$out/share/capture.sh"
+
+	local start end rc=0
+	start=$(date +%s.%N)
+	timeout -k 10 "$timeout" qemu-system-x86_64 -M pc -accel tcg -cpu max,la57=off -smp 1 \
+		-m "$mem" -nodefaults -display none -no-reboot \
+		-kernel "$lab/vmlinuz" -initrd "$lab/initrd.img" \
+		-append "console=ttyS0 panic=-1 oops=panic crashkernel=$ck loglevel=7 no_timer_check lab_kind=$kind" \
+		-serial "file:$out/serial.log" \
+		-virtfs "local,path=$out/share,mount_tag=host0,security_model=none" \
+		</dev/null >"$out/qemu.log" 2>&1 || rc=$?
+	end=$(date +%s.%N)
+	rm -f "$out/share/vmlinuz" "$out/share/initrd.img"
+	local capture_done=no
+	[ -f "$out/share/out/capture.done" ] && capture_done=yes
+	printf 'kind=%s mem=%s crashkernel=%s qemu_rc=%s wall_s=%.1f capture_done=%s %s\n' \
+		"$kind" "$mem" "$ck" "$rc" "$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')" "$capture_done" \
+		"$(cat "$out/share/out/capture.done" 2>/dev/null)" | tee "$out/result.txt"
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "lab: guest timed out after ${timeout}s; last console lines:" >&2
+		tail -20 "$out/serial.log" >&2
+		return 1
+	fi
+	if [ "$capture_done" != yes ]; then
+		echo "lab: the capture kernel did not finish; last console lines:" >&2
+		tail -20 "$out/serial.log" >&2
+		return 1
+	fi
+}
+
+case ${1:-} in
+check) cmd_check ;;
+setup) shift; cmd_setup "$@" ;;
+run) shift; cmd_run "$@" ;;
+*) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
+esac

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Builds the busybox initramfs of the test guests.
+# Usage: mkinitramfs.sh OUT.cpio.gz KERNEL_VERSION [options]
+#   --module NAME   kernel module to load at boot (dependencies added from
+#                   modules.dep, loaded in order)
+#   --ko FILE       an out-of-tree module file, loaded last
+#   --binary FILE[=DST]  a program, copied to DST (default: the same path)
+#                   with the shared libraries ldd names
+#   --file SRC=DST  any file
+# The /init is guest-init.sh beside this script.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=$1 kv=$2
+shift 2
+moddir=/lib/modules/$kv
+modules=() kos=() binaries=() files=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--module) modules+=("$2"); shift 2 ;;
+	--ko) kos+=("$2"); shift 2 ;;
+	--binary) binaries+=("$2"); shift 2 ;;
+	--file) files+=("$2"); shift 2 ;;
+	*) echo "mkinitramfs: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib/modules,lib64,etc,proc,sys,dev,mnt,tmp,run}
+
+# busybox-static: the guest has no libc of its own for busybox.
+cp "$(command -v busybox)" "$root/bin/busybox"
+cp "$here/guest-init.sh" "$root/init"
+chmod 755 "$root/init"
+
+# add_module NAME: the module and (first) everything it depends on.
+declare -A seen=()
+order=()
+add_module() {
+	local name=$1 path deps dep
+	path=$(modinfo -k "$kv" -n "$name" 2>/dev/null) || { echo "mkinitramfs: no module $name for $kv" >&2; exit 1; }
+	case $path in (builtin) return ;; esac
+	[ -n "${seen[$path]:-}" ] && return
+	seen[$path]=1
+	deps=$(modinfo -k "$kv" -F depends "$name" | tr ',' ' ')
+	for dep in $deps; do add_module "$dep"; done
+	local rel=${path#"$moddir"/}
+	mkdir -p "$root/lib/modules/$(dirname "$rel")"
+	case $path in
+	*.ko.xz) xz -dc "$path" > "$root/lib/modules/${rel%.xz}"; rel=${rel%.xz} ;;
+	*.ko.zst) zstd -qdc "$path" > "$root/lib/modules/${rel%.zst}"; rel=${rel%.zst} ;;
+	*) cp "$path" "$root/lib/modules/$rel" ;;
+	esac
+	order+=("$rel")
+}
+for m in "${modules[@]}"; do add_module "$m"; done
+for ko in "${kos[@]}"; do
+	cp "$ko" "$root/lib/modules/"
+	order+=("$(basename "$ko")")
+done
+printf '%s\n' "${order[@]}" > "$root/lib/modules/load.list"
+
+# add_binary FILE[=DST]: the program and its shared libraries.
+add_binary() {
+	local f=${1%%=*} dst=${1#*=} lib
+	mkdir -p "$root$(dirname "$dst")"
+	cp -L "$f" "$root$dst"
+	for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*' | sort -u); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+for b in "${binaries[@]}"; do add_binary "$b"; done
+for f in "${files[@]}"; do
+	mkdir -p "$root$(dirname "${f#*=}")"
+	cp -L "${f%%=*}" "$root${f#*=}"
+done
+
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -6) > "$out.tmp"
+mv "$out.tmp" "$out"

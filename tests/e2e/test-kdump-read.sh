@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Real crashes under QEMU (tests/e2e/lab): for each kind a Debian kernel
+# crashes, kexec boots the capture kernel, and there vmcored reads the live
+# /proc/vmcore. Checks: vmcored's log equals makedumpfile --dump-dmesg byte
+# for byte; the analysis of /proc/vmcore is complete and has the expected
+# title; the filtered dump the capture kernel saved gives the same log, title
+# and fingerprint on the host; so does the log text itself.
+# Usage: test-kdump-read.sh VMCORED WORK_DIR [KIND...]
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+vmcored=$1 work=$2
+shift 2
+kinds=("$@")
+[ ${#kinds[@]} -gt 0 ] || kinds=(SYSRQ BUG GPF_PACKET WARNING)
+pass=0 fail=0
+
+if ! "$here/lab/lab.sh" check; then
+	echo "SKIP: no QEMU lab on this machine: the e2e crash tests did NOT run" >&2
+	exit 77
+fi
+command -v python3 >/dev/null || { echo "SKIP: python3 missing: the e2e crash tests did NOT run" >&2; exit 77; }
+
+declare -A title=(
+	[SYSRQ]="kernel panic: sysrq triggered crash"
+	[BUG]="kernel BUG in crashtest_bug"
+	[GPF_PACKET]="general protection fault in crashtest_walk_conns"
+	[WARNING]="WARNING in crashtest_warning"
+	[NULL]="BUG: unable to handle kernel NULL pointer dereference in crashtest_null_deref"
+	[LIST_CORRUPT]="BUG: corrupted list in crashtest_list_corrupt"
+	[PANIC]="kernel panic: vmcored_crashtest: panic requested"
+)
+
+ok() { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null; }
+rcval() { sed -n "s/^$2=//p" "$1/rc.txt"; }
+
+rm -rf "$work" && mkdir -p "$work"
+if ! "$here/lab/lab.sh" setup "$work/lab" --binary "$vmcored=/usr/bin/vmcored"; then
+	echo "FAIL lab setup"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+for kind in "${kinds[@]}"; do
+	run=$work/$kind out=$work/$kind/share/out
+	if ! "$here/lab/lab.sh" run "$work/lab" "$kind" "$run" --capture "$here/capture-read.sh"; then
+		bad "$kind: guest crashed and the capture kernel finished"
+		continue
+	fi
+	ok "$kind: guest crashed and the capture kernel finished ($(cat "$run/result.txt"))"
+	check "$kind: makedumpfile --dump-dmesg /proc/vmcore exit 0" test "$(rcval "$out" makedumpfile_dmesg_rc)" = 0
+	check "$kind: vmcored dmesg /proc/vmcore exit 0" test "$(rcval "$out" vmcored_dmesg_rc)" = 0
+	check "$kind: live log byte-identical to makedumpfile's" cmp -s "$out/dmesg.vmcored.txt" "$out/dmesg.makedumpfile.txt"
+	check "$kind: vmcored analyze /proc/vmcore exit 0 ($(rcval "$out" analyze_s)s in the capture kernel)" \
+		test "$(rcval "$out" vmcored_analyze_rc)" = 0
+	live=$out/analyze.json
+	check "$kind: title '${title[$kind]:-?}'" test "$(json "$live" 'd["title"]')" = "${title[$kind]:-?}"
+	check "$kind: /proc/vmcore read as ELF" test "$(json "$live" 'd["dump"]["format"]')" = elf
+	check "$kind: log from the printk ring" test "$(json "$live" 'd["dump"]["log"]["buffer"]')" = printk_ringbuffer
+	check "$kind: CRASHTIME present" test -n "$(json "$live" 'd["dump"]["crash_time"] or ""')"
+	check "$kind: panic registers present" test -n "$(json "$live" 'd["panic"]["registers"]["rip"]')"
+	check "$kind: not partial" test "$(json "$live" 'd["partial"]')" = False
+	check "$kind: makedumpfile -l -d 31 in the capture kernel" test "$(rcval "$out" makedumpfile_rc)" = 0
+
+	"$vmcored" dmesg "$out/vmcore" >"$run/host.dmesg" 2>"$run/host.err"
+	check "$kind: saved dump: log byte-identical" cmp -s "$run/host.dmesg" "$out/dmesg.makedumpfile.txt"
+	"$vmcored" analyze --json "$out/vmcore" >"$run/host.json" 2>>"$run/host.err"
+	check "$kind: saved dump: analyze exit 0" test $? -eq 0
+	check "$kind: saved dump: kdump-compressed" test "$(json "$run/host.json" 'd["dump"]["format"]')" = kdump-compressed
+	check "$kind: saved dump: same fingerprint as /proc/vmcore" \
+		test "$(json "$run/host.json" 'd["fingerprint"]')" = "$(json "$live" 'd["fingerprint"]')"
+	check "$kind: saved dump: same panic registers" \
+		test "$(json "$run/host.json" 'd["panic"]["registers"]')" = "$(json "$live" 'd["panic"]["registers"]')"
+	"$vmcored" analyze --json "$out/dmesg.makedumpfile.txt" >"$run/log.json" 2>>"$run/host.err"
+	check "$kind: the log text gives the same fingerprint" \
+		test "$(json "$run/log.json" 'd["fingerprint"]')" = "$(json "$live" 'd["fingerprint"]')"
+	case $kind in
+	SYSRQ | WARNING | PANIC)
+		# Through panic(): the crash note was written in __crash_kexec.
+		check "$kind: panic IP symbolized from the dump's kallsyms" \
+			test "$(json "$live" 'd["panic"]["ip_symbol"].split("+")[0]')" = __crash_kexec ;;
+	esac
+	rm -f "$out/vmcore"
+done
+
+echo
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
