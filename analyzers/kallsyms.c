@@ -109,10 +109,10 @@ static int64_t find_le(struct kallsyms *ks, uint64_t addr) {
 static bool try_encoding(struct kallsyms *ks, enum kallsyms_encoding enc, uint64_t stext) {
         int64_t i;
 
+        /* The cached chunks hold raw table bytes: still good under another
+         * encoding. */
         ks->encoding = enc;
         ks->read_error = false;
-        for (unsigned k = 0; k < KALLSYMS_TABLE_SLOTS; k++)
-                ks->chunk[k].valid = false;
         if (addr_at(ks, 0) > addr_at(ks, ks->n - 1))
                 return false;
         i = find_le(ks, stext);
@@ -157,8 +157,13 @@ int kallsyms_load(const struct vmcoreinfo *vi, const struct kmem *mem, struct ka
                         r = set_error(-ENODATA, err, errlen, "cannot read kallsyms_relative_base: %s", strerror(-r));
                         goto out;
                 }
-                ok = try_encoding(ks, KALLSYMS_BASE_RELATIVE, stext) ||
-                     try_encoding(ks, KALLSYMS_ABSOLUTE_PERCPU, stext) ||
+                /* x86_64 SMP kernels up to 6.14 use the per-CPU encoding
+                 * (init_top_pgt says x86_64); try the likely one first, as a
+                 * wrong guess costs a whole binary search. */
+                bool x86_64 = vmcoreinfo_symbol(vi, "init_top_pgt", &(uint64_t){ 0 });
+                ok = (x86_64 && try_encoding(ks, KALLSYMS_ABSOLUTE_PERCPU, stext)) ||
+                     try_encoding(ks, KALLSYMS_BASE_RELATIVE, stext) ||
+                     (!x86_64 && try_encoding(ks, KALLSYMS_ABSOLUTE_PERCPU, stext)) ||
                      try_encoding(ks, KALLSYMS_PLACE_RELATIVE, stext);
         } else {
                 r = set_error(-ENODATA, err, errlen, "VMCOREINFO has neither kallsyms_addresses nor kallsyms_offsets");

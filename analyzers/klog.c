@@ -520,13 +520,20 @@ int klog_read_fd(int fd, char **ret, size_t *len) {
         if (S_ISREG(st.st_mode) && (uint64_t) st.st_size > KLOG_MAX_SIZE)
                 return -EFBIG;
 
+        /* A regular file is read into a buffer of its size (one read, no
+         * regrowth); a pipe in 64 KiB steps. */
+        r = strbuf_reserve(&sb, S_ISREG(st.st_mode) ? (size_t) st.st_size + 1 : 65536);
+        if (r < 0)
+                return r;
         for (;;) {
                 ssize_t k;
 
-                r = strbuf_reserve(&sb, 65536);
-                if (r < 0)
-                        goto fail;
-                k = read(fd, sb.buf + sb.len, 65536);
+                if (sb.cap - sb.len - 1 < 4096) {
+                        r = strbuf_reserve(&sb, 65536);
+                        if (r < 0)
+                                goto fail;
+                }
+                k = read(fd, sb.buf + sb.len, sb.cap - sb.len - 1);
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;

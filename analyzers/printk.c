@@ -54,6 +54,70 @@ static int log_add(struct printk_log *log, size_t *cap, uint64_t ts, uint32_t ca
         return 0;
 }
 
+/* The descriptor (or info) slots of ids tail..head, at most two reads
+ * since the ids wrap around the array once at most. */
+static int read_slots(const struct kmem *mem, uint64_t addr, uint8_t *arr, uint64_t sz, uint64_t count,
+                      uint64_t tail_id, uint64_t head_id) {
+        uint64_t first = tail_id & (count - 1);
+        uint64_t n = ((head_id - tail_id) & DESC_ID_MASK) + 1;
+        uint64_t n1 = MIN(n, count - first);
+        int r;
+
+        r = kmem_read(mem, addr + first * sz, arr + first * sz, n1 * sz);
+        if (r >= 0 && n > n1)
+                r = kmem_read(mem, addr, arr, (n - n1) * sz);
+        return r;
+}
+
+/* A complete (committed or finalized) record with its id in the slot. */
+static bool desc_usable(const uint8_t *d, uint64_t off_sv, uint64_t id) {
+        uint64_t sv = kmem_le64(d + off_sv);
+        unsigned state = (unsigned) (sv >> DESC_STATE_SHIFT);
+        return (sv & DESC_ID_MASK) == id && (state == DESC_COMMITTED || state == DESC_FINALIZED);
+}
+
+/* Reads the pages of the text ring that the usable records of tail..head
+ * point into, each contiguous run with one read, at their place in text. */
+#define TEXT_CHUNK 4096
+static int read_text_blocks(const struct kmem *mem, uint64_t data, uint8_t *text, uint64_t size,
+                            const uint8_t *desc_arr, uint64_t count, uint64_t sz_desc, uint64_t off_sv,
+                            uint64_t off_begin, uint64_t off_next, uint64_t tail_id, uint64_t head_id) {
+        uint64_t n_chunks = (size + TEXT_CHUNK - 1) / TEXT_CHUNK;
+        _cleanup_free_ uint8_t *need = calloc((n_chunks + 7) / 8, 1);
+        int r;
+
+        if (!need)
+                return -ENOMEM;
+        for (uint64_t id = tail_id;; id = (id + 1) & DESC_ID_MASK) {
+                const uint8_t *d = desc_arr + (id & (count - 1)) * sz_desc;
+                if (desc_usable(d, off_sv, id)) {
+                        uint64_t begin = kmem_le64(d + off_begin) & (size - 1);
+                        uint64_t next = kmem_le64(d + off_next) & (size - 1);
+                        if (begin > next)
+                                begin = 0;
+                        for (uint64_t c = begin / TEXT_CHUNK; begin < next && c <= (next - 1) / TEXT_CHUNK; c++)
+                                need[c / 8] |= (uint8_t) (1u << (c % 8));
+                }
+                if (id == head_id)
+                        break;
+        }
+        for (uint64_t c = 0; c < n_chunks;) {
+                uint64_t e;
+                if (!(need[c / 8] & (1u << (c % 8)))) {
+                        c++;
+                        continue;
+                }
+                for (e = c + 1; e < n_chunks && (need[e / 8] & (1u << (e % 8))); e++)
+                        ;
+                uint64_t off = c * TEXT_CHUNK, len = MIN(e * TEXT_CHUNK, size) - off;
+                r = kmem_read(mem, data + off, text + off, len);
+                if (r < 0)
+                        return r;
+                c = e;
+        }
+        return 0;
+}
+
 static int read_lockless(const struct vmcoreinfo *vi, const struct kmem *mem, struct printk_log *log, char *err,
                          size_t errlen) {
         struct layout l = { .vi = vi };
@@ -137,17 +201,17 @@ static int read_lockless(const struct vmcoreinfo *vi, const struct kmem *mem, st
                     kmem_read(mem, data + size - 1, &probe, 1) < 0)
                         return set_error(-ENODATA, err, errlen, "the printk ring buffer arrays are not in the dump");
         }
-        /* One allocation for the three arrays; the records point into it. */
+        /* One allocation for the three arrays; the records point into it.
+         * Only the parts in use are read: the slots from tail to head and the
+         * text blocks those records name. A log that does not fill its
+         * buffer then costs what it holds, and the untouched parts of the
+         * allocation never become resident. */
         log->storage = malloc(count * sz_desc + count * sz_info + size);
         if (!log->storage)
                 return -ENOMEM;
         desc_arr = log->storage;
         info_arr = desc_arr + count * sz_desc;
         text = info_arr + count * sz_info;
-        if ((r = kmem_read(mem, descs, desc_arr, count * sz_desc)) < 0 ||
-            (r = kmem_read(mem, infos, info_arr, count * sz_info)) < 0 ||
-            (r = kmem_read(mem, data, text, size)) < 0)
-                return set_error(-ENODATA, err, errlen, "cannot read the printk ring buffer arrays: %s", strerror(-r));
 
         log->buffer = PRINTK_LOCKLESS;
         log->has_caller_id = has_caller;
@@ -160,18 +224,27 @@ static int read_lockless(const struct vmcoreinfo *vi, const struct kmem *mem, st
                 log->truncated = true;
                 tail_id = (head_id - (count - 1)) & DESC_ID_MASK;
         }
+        r = read_slots(mem, descs, desc_arr, sz_desc, count, tail_id, head_id);
+        if (r >= 0)
+                r = read_slots(mem, infos, info_arr, sz_info, count, tail_id, head_id);
+        if (r < 0)
+                return set_error(-ENODATA, err, errlen, "cannot read the printk ring buffer descriptors: %s",
+                                 strerror(-r));
+        r = read_text_blocks(mem, data, text, size, desc_arr, count, sz_desc, off_state + off_counter,
+                             off_blk + off_begin, off_blk + off_next, tail_id, head_id);
+        if (r < 0)
+                return set_error(-ENODATA, err, errlen, "cannot read the printk text ring: %s", strerror(-r));
+
         for (uint64_t id = tail_id;; id = (id + 1) & DESC_ID_MASK) {
                 const uint8_t *d = desc_arr + (id & (count - 1)) * sz_desc;
                 const uint8_t *in = info_arr + (id & (count - 1)) * sz_info;
-                uint64_t sv = kmem_le64(d + off_state + off_counter);
-                unsigned state = (unsigned) (sv >> DESC_STATE_SHIFT);
                 uint64_t begin, next;
                 uint32_t len;
 
                 /* Only committed and finalized records are complete. A
                  * recycled slot (other id) or a writer that was still busy
                  * is skipped, as makedumpfile does. */
-                if ((sv & DESC_ID_MASK) != id || (state != DESC_COMMITTED && state != DESC_FINALIZED))
+                if (!desc_usable(d, off_state + off_counter, id))
                         goto next;
 
                 begin = kmem_le64(d + off_blk + off_begin) & (size - 1);

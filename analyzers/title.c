@@ -519,7 +519,11 @@ static int frame_list_push(struct frame_list *f, char *s) {
         return 0;
 }
 
-#define SKIP_MEMO_CAP 16384
+/* The memo starts small and doubles at half load: a few hundred names is
+ * the usual total, and a table sized for the worst case would touch (and
+ * fault in) pages at every start and at every free. */
+#define SKIP_MEMO_MIN 256
+#define SKIP_MEMO_MAX 16384
 
 static uint64_t hash_str(const char *s) {
         uint64_t h = UINT64_C(1469598103934665603);
@@ -528,35 +532,56 @@ static uint64_t hash_str(const char *s) {
         return h;
 }
 
+static size_t memo_slot(const struct skip_memo *m, const char *name) {
+        size_t slot = hash_str(name) & (m->cap - 1);
+        while (m->keys[slot] && strcmp(m->keys[slot], name) != 0)
+                slot = (slot + 1) & (m->cap - 1);
+        return slot;
+}
+
+static int memo_grow(struct skip_memo *m) {
+        size_t ncap = m->cap ? m->cap * 2 : SKIP_MEMO_MIN;
+        struct skip_memo n = { .cap = ncap, .n = m->n };
+
+        n.keys = calloc(ncap, sizeof(char *));
+        n.vals = calloc(ncap, 1);
+        if (!n.keys || !n.vals) {
+                free(n.keys);
+                free(n.vals);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < m->cap; i++)
+                if (m->keys[i]) {
+                        size_t slot = memo_slot(&n, m->keys[i]);
+                        n.keys[slot] = m->keys[i];
+                        n.vals[slot] = m->vals[i];
+                }
+        free(m->keys);
+        free(m->vals);
+        *m = n;
+        return 0;
+}
+
 bool title_frame_is_generic(struct title_engine *e, const char *name) {
         struct skip_memo *m = &e->memo;
         size_t slot;
         bool v;
 
-        if (!m->keys) {
-                m->keys = calloc(SKIP_MEMO_CAP, sizeof(char *));
-                m->vals = calloc(SKIP_MEMO_CAP, 1);
-                if (!m->keys || !m->vals) {
-                        free(m->keys);
-                        free(m->vals);
-                        m->keys = NULL;
-                        m->vals = NULL;
-                        return vre_match(e->skip_global, name, strlen(name));
-                }
-                m->cap = SKIP_MEMO_CAP;
-        }
-        slot = hash_str(name) & (m->cap - 1);
-        for (; m->keys[slot]; slot = (slot + 1) & (m->cap - 1))
-                if (strcmp(m->keys[slot], name) == 0)
+        if (m->keys) {
+                slot = memo_slot(m, name);
+                if (m->keys[slot])
                         return m->vals[slot];
-
+        }
         v = vre_match(e->skip_global, name, strlen(name));
-        if (m->n < m->cap / 2) {
-                m->keys[slot] = strdup(name);
-                if (m->keys[slot]) {
-                        m->vals[slot] = v;
-                        m->n++;
-                }
+        /* A full memo (or no memory) only means the next lookup asks the
+         * regex again. */
+        if ((m->n + 1) * 2 > m->cap && (m->cap >= SKIP_MEMO_MAX || memo_grow(m) < 0))
+                return v;
+        slot = memo_slot(m, name);
+        m->keys[slot] = strdup(name);
+        if (m->keys[slot]) {
+                m->vals[slot] = v;
+                m->n++;
         }
         return v;
 }

@@ -393,7 +393,10 @@ int cmd_analyze(int argc, char **argv) {
                 if (!json && i > 0)
                         putchar('\n');
                 if (reads_dump(in.v[i])) {
-                        r = run_isolated(in.v[i], analyze_and_print, &one);
+                        /* One dump: guarded in this process; several: each in
+                         * a child, so that a bad one does not stop the rest. */
+                        r = multi ? run_isolated(in.v[i], analyze_and_print, &one)
+                                  : run_guarded(in.v[i], analyze_and_print, &one);
                         if (r < 0) {
                                 if (json && multi)
                                         print_json_error(in.v[i], "reading the dump crashed: corrupt or unsupported dump");

@@ -147,6 +147,6 @@ int cmd_dmesg(int argc, char **argv) {
         }
         job.paths = argv + optind;
         job.n_paths = (unsigned) (argc - optind);
-        r = run_isolated(job.paths[0], dmesg_run, &job);
+        r = run_guarded(job.paths[0], dmesg_run, &job);
         return r < 0 ? 1 : r;
 }

@@ -72,6 +72,12 @@ contains "truncated kdump dump: names it" "$tmp/err" "vmcore"
 printf '\177ELF\002\001\001' >"$tmp/vmcore.elf"
 check "truncated elf dump" 1 "$vmcored" analyze "$tmp/vmcore.elf"
 contains "truncated elf dump: names it" "$tmp/err" "vmcore.elf"
+# the reading library dying on a dump: a clear error, never a signal, both
+# in this process (one dump) and in a child (batches go on)
+check "reader crash: one dump" 1 env VMCORED_TEST_READER_SIGNAL=11 "$vmcored" analyze "$tmp/vmcore"
+contains "reader crash: one dump: says so" "$tmp/err" "vmcore: reading the dump crashed (SIGSEGV): the dump is corrupt"
+check "reader crash: dmesg" 1 env VMCORED_TEST_READER_SIGNAL=7 "$vmcored" dmesg "$tmp/vmcore"
+contains "reader crash: dmesg: says so" "$tmp/err" "reading the dump crashed (SIGBUS)"
 check "dmesg of a log" 1 "$vmcored" dmesg "$data/x86_64-6.1-warning-panic_on_warn.log"
 contains "dmesg of a log: says it is not a dump" "$tmp/err" "not a crash dump"
 check "dmesg without a dump" 2 "$vmcored" dmesg
@@ -92,6 +98,11 @@ check "batch with a dump in it" 1 "$vmcored" analyze --json --batch "$tmp/batch"
 lines "batch: one JSON line per input" "$tmp/out" 4
 contains "batch: summary" "$tmp/err" "analyzed 4 inputs: 2 with a crash, 1 unreadable"
 contains "batch: error object" "$tmp/out" '"error":'
+check "batch with a dump that crashes the reader" 1 env VMCORED_TEST_READER_SIGNAL=11 \
+        "$vmcored" analyze --json --batch "$tmp/batch"
+lines "batch, reader crash: one JSON line per input" "$tmp/out" 4
+contains "batch, reader crash: the others are analyzed" "$tmp/err" "analyzed 4 inputs: 2 with a crash, 1 unreadable"
+contains "batch, reader crash: says so" "$tmp/err" "reading the dump crashed (Segmentation fault)"
 rm "$tmp/batch/zz-vmcore"
 check "batch all readable" 0 "$vmcored" analyze --json --batch "$tmp/batch"
 check "several paths" 0 "$vmcored" analyze "$data/x86_64-6.1-bug.log" "$data/x86_64-6.1-sysrq.log"

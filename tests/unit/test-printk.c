@@ -128,6 +128,47 @@ static void test_lockless_wrap(void **state) {
         (void) state;
 }
 
+struct counting_reader {
+        struct kmem_buffer b;
+        size_t bytes;
+};
+
+static int counting_read(void *userdata, uint64_t addr, void *buf, size_t len) {
+        struct counting_reader *c = userdata;
+        c->bytes += len;
+        return kmem_buffer_read(&c->b, addr, buf, len);
+}
+
+/* A log that fills a small part of its buffer costs what it holds: only the
+ * slots from tail to head and the text they name are read, not the 4096
+ * descriptors (24 + 88 bytes each) and 128 KiB of text of a 6.1 kernel. */
+static void test_lockless_reads_what_is_used(void **state) {
+        struct synth_ring r;
+        struct counting_reader c;
+        struct kmem m = { counting_read, &c };
+        struct vmcoreinfo *vi;
+        struct printk_log *log;
+        struct strbuf out = STRBUF_INIT;
+        char err[256];
+
+        assert_int_equal(synth_ring_init(&r, 12, 17, 0), 0);
+        for (int i = 0; i < 20; i++)
+                synth_ring_add(&r, (uint64_t) i * 1000, 1, "a short boot message", 20);
+        synth_ring_finish(&r);
+        c = (struct counting_reader){ { SYNTH_BASE, r.mem, r.len }, 0 };
+        assert_int_equal(vmcoreinfo_parse(r.vmcoreinfo, strlen(r.vmcoreinfo), &vi), 0);
+        assert_int_equal(printk_read(vi, &m, &log, err, sizeof(err)), 0);
+        assert_int_equal(log->n_records, 20);
+        assert_int_equal(printk_format(log, 0, &out), 0);
+        assert_non_null(strstr(out.buf, "[    0.000019] a short boot message\n"));
+        assert_true(c.bytes < 8192);
+        strbuf_done(&out);
+        printk_log_free(log);
+        vmcoreinfo_free(vi);
+        synth_ring_free(&r);
+        (void) state;
+}
+
 /* Records in other states and broken descriptors are skipped, never read
  * out of bounds; corrupt geometry is an error. */
 static void test_lockless_damage(void **state) {
@@ -214,6 +255,7 @@ int main(void) {
                 cmocka_unit_test(test_vmcoreinfo),
                 cmocka_unit_test(test_lockless_formats),
                 cmocka_unit_test(test_lockless_wrap),
+                cmocka_unit_test(test_lockless_reads_what_is_used),
                 cmocka_unit_test(test_lockless_damage),
                 cmocka_unit_test(test_legacy),
                 cmocka_unit_test(test_missing_vmcoreinfo),

@@ -60,6 +60,17 @@ if [ "$(cat /sys/kernel/kexec_crash_loaded)" != 1 ]; then
 fi
 echo "loaded" > /mnt/out/first.done
 
+# lab_kmsg_lines=N: write N debug-level lines to the kernel log first (log-size
+# benchmarks; needs printk.devkmsg=on, as writes are rate-limited otherwise).
+n=$(arg lab_kmsg_lines)
+if [ -n "$n" ]; then
+	i=0
+	while [ "$i" -lt "$n" ]; do
+		echo "<7>lab: filler line $i of $n to grow the kernel log" > /dev/kmsg
+		i=$((i + 1))
+	done
+fi
+
 sysctl -qw kernel.panic_on_oops=1 kernel.softlockup_panic=1 kernel.hung_task_panic=1 \
 	kernel.hung_task_timeout_secs=5 kernel.watchdog_thresh=5 vm.panic_on_oom=1
 log "triggering $kind"

@@ -8,7 +8,7 @@
 #   lab.sh setup LAB [--binary FILE[=DST]]...
 #       build the crash module and the guest initramfs into LAB
 #   lab.sh run LAB KIND OUT [--mem MiB] [--crashkernel SIZE] [--capture SCRIPT]
-#              [--timeout SEC]
+#              [--timeout SEC] [--append KERNEL_ARGS]
 #       boot a guest, load the capture kernel, crash it (KIND: SYSRQ, OOM,
 #       INIT_EXIT or a vmcored_crashtest kind: WARNING BUG NULL GPF_PACKET
 #       LIST_CORRUPT SOFTLOCKUP HUNG_TASK PANIC); the capture kernel runs
@@ -71,13 +71,14 @@ cmd_setup() {
 cmd_run() {
 	local lab=$1 kind=$2 out=$3
 	shift 3
-	local mem=512 ck=192M capture="" timeout=300
+	local mem=512 ck=192M capture="" timeout=300 append=""
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--mem) mem=$2; shift 2 ;;
 		--crashkernel) ck=$2; shift 2 ;;
 		--capture) capture=$2; shift 2 ;;
 		--timeout) timeout=$2; shift 2 ;;
+		--append) append=$2; shift 2 ;;
 		*) echo "lab run: unknown option $1" >&2; return 2 ;;
 		esac
 	done
@@ -93,7 +94,7 @@ cmd_run() {
 	timeout -k 10 "$timeout" qemu-system-x86_64 -M pc -accel tcg -cpu max,la57=off -smp 1 \
 		-m "$mem" -nodefaults -display none -no-reboot \
 		-kernel "$lab/vmlinuz" -initrd "$lab/initrd.img" \
-		-append "console=ttyS0 panic=-1 oops=panic crashkernel=$ck loglevel=7 no_timer_check lab_kind=$kind" \
+		-append "console=ttyS0 panic=-1 oops=panic crashkernel=$ck loglevel=7 no_timer_check lab_kind=$kind $append" \
 		-serial "file:$out/serial.log" \
 		-virtfs "local,path=$out/share,mount_tag=host0,security_model=none" \
 		</dev/null >"$out/qemu.log" 2>&1 || rc=$?
