@@ -141,14 +141,15 @@ static int open_libkdumpfile(struct vmc_dump *d, char *err, size_t errlen) {
                 return -ENOMEM;
         /* pread only: a bad ELF header must give an error, not SIGBUS. */
         kdump_set_number_attr(d->kctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
+        /* Reads are mostly sequential and each page is read once; a small
+         * cache costs far fewer page faults than the default 1024 pages
+         * (set before the open, which allocates the cache). */
+        kdump_set_number_attr(d->kctx, "cache.size", KDUMP_CACHE_PAGES);
         st = kdump_open_fdset(d->kctx, d->n_fds, d->fds);
         d->kctx_broken = st != KDUMP_OK;
         if (st != KDUMP_OK)
                 return set_error(st == KDUMP_ERR_NOTIMPL ? -EPROTONOSUPPORT : -EBADMSG, err, errlen, "%s",
                             kdump_get_err(d->kctx) ?: kdump_strerror(st));
-        /* Reads are mostly sequential and each page is read once; a small
-         * cache costs far fewer page faults than the default 1024 pages. */
-        kdump_set_number_attr(d->kctx, "cache.size", KDUMP_CACHE_PAGES);
         /* libkdumpfile 0.5.1 does not guess the OS; without it nothing is
          * translated and VMCOREINFO lookups fail. */
         st = kdump_set_string_attr(d->kctx, KDUMP_ATTR_OSTYPE, "linux");

@@ -102,7 +102,8 @@ check "batch with a dump that crashes the reader" 1 env VMCORED_TEST_READER_SIGN
         "$vmcored" analyze --json --batch "$tmp/batch"
 lines "batch, reader crash: one JSON line per input" "$tmp/out" 4
 contains "batch, reader crash: the others are analyzed" "$tmp/err" "analyzed 4 inputs: 2 with a crash, 1 unreadable"
-contains "batch, reader crash: says so" "$tmp/err" "reading the dump crashed (Segmentation fault)"
+# (the signal name is not checked: under ASan its handler turns SIGSEGV into an abort)
+contains "batch, reader crash: says so" "$tmp/err" "zz-vmcore: reading the dump crashed ("
 rm "$tmp/batch/zz-vmcore"
 check "batch all readable" 0 "$vmcored" analyze --json --batch "$tmp/batch"
 check "several paths" 0 "$vmcored" analyze "$data/x86_64-6.1-bug.log" "$data/x86_64-6.1-sysrq.log"
