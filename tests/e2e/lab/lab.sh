@@ -5,8 +5,12 @@
 #
 #   lab.sh check
 #       exit 0 if this machine can run guests, else say what is missing (exit 77)
-#   lab.sh setup LAB [--binary FILE[=DST]]...
-#       build the crash module and the guest initramfs into LAB
+#   lab.sh setup LAB [--binary FILE[=DST]]... [--kernel-root DIR]
+#       build the crash module and the guest initramfs into LAB. With
+#       --kernel-root, the kernel is one unpacked from a Debian package
+#       (dpkg-deb -x linux-image-*.deb DIR), e.g. of an older release; without
+#       its headers there is no crash module, so only SYSRQ, OOM and INIT_EXIT
+#       work
 #   lab.sh run LAB KIND OUT [--mem MiB] [--crashkernel SIZE] [--capture SCRIPT]
 #              [--timeout SEC] [--append KERNEL_ARGS]
 #       boot a guest, load the capture kernel, crash it (KIND: SYSRQ, OOM,
@@ -45,23 +49,34 @@ cmd_check() {
 cmd_setup() {
 	local lab=$1
 	shift
-	local kv extra=()
+	local kv extra=() kroot=""
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--binary) extra+=(--binary "$2"); shift 2 ;;
+		--kernel-root) kroot=$(cd "$2" && pwd); shift 2 ;;
 		*) echo "lab setup: unknown option $1" >&2; return 2 ;;
 		esac
 	done
 	cmd_check
-	kv=$(kernel_version)
-	mkdir -p "$lab/crashmod"
-	cp "$crashmod/Kbuild" "$crashmod/vmcored_crashtest.c" "$lab/crashmod/"
-	make -s -C "/lib/modules/$kv/build" M="$lab/crashmod" modules >"$lab/crashmod/build.log" 2>&1 ||
-		{ cat "$lab/crashmod/build.log" >&2; echo "lab: building the crash module failed" >&2; return 1; }
-	cp "/boot/vmlinuz-$kv" "$lab/vmlinuz"
+	mkdir -p "$lab"
+	if [ -n "$kroot" ]; then
+		kv=$(ls -1 "$kroot/lib/modules" | sort -V | tail -1)
+		[ -n "$kv" ] && [ -r "$kroot/boot/vmlinuz-$kv" ] ||
+			{ echo "lab: no kernel in $kroot (boot/vmlinuz-* and lib/modules/*)" >&2; return 1; }
+		depmod -b "$kroot" "$kv"
+		cp "$kroot/boot/vmlinuz-$kv" "$lab/vmlinuz"
+		extra+=(--modroot "$kroot")
+	else
+		kv=$(kernel_version)
+		mkdir -p "$lab/crashmod"
+		cp "$crashmod/Kbuild" "$crashmod/vmcored_crashtest.c" "$lab/crashmod/"
+		make -s -C "/lib/modules/$kv/build" M="$lab/crashmod" modules >"$lab/crashmod/build.log" 2>&1 ||
+			{ cat "$lab/crashmod/build.log" >&2; echo "lab: building the crash module failed" >&2; return 1; }
+		cp "/boot/vmlinuz-$kv" "$lab/vmlinuz"
+		extra+=(--ko "$lab/crashmod/vmcored_crashtest.ko")
+	fi
 	"$here/mkinitramfs.sh" "$lab/initrd.img" "$kv" \
 		--module 9p --module 9pnet_virtio --module virtio_pci \
-		--ko "$lab/crashmod/vmcored_crashtest.ko" \
 		--binary "$(command -v kexec)" --binary "$(command -v makedumpfile)" \
 		"${extra[@]}"
 	echo "$kv" > "$lab/kernel-version"

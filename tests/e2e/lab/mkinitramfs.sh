@@ -7,12 +7,14 @@
 #   --binary FILE[=DST]  a program, copied to DST (default: the same path)
 #                   with the shared libraries ldd names
 #   --file SRC=DST  any file
+#   --modroot DIR   take modules from DIR/lib/modules (a kernel package
+#                   unpacked with dpkg-deb -x) instead of /lib/modules
 # The /init is guest-init.sh beside this script.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$1 kv=$2
 shift 2
-moddir=/lib/modules/$kv
+modroot=""
 modules=() kos=() binaries=() files=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -20,9 +22,13 @@ while [ $# -gt 0 ]; do
 	--ko) kos+=("$2"); shift 2 ;;
 	--binary) binaries+=("$2"); shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
+	--modroot) modroot=$2; shift 2 ;;
 	*) echo "mkinitramfs: unknown option $1" >&2; exit 2 ;;
 	esac
 done
+
+moddir=$modroot/lib/modules/$kv
+modinfo_() { modinfo ${modroot:+-b "$modroot"} -k "$kv" "$@"; }
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -38,11 +44,11 @@ declare -A seen=()
 order=()
 add_module() {
 	local name=$1 path deps dep
-	path=$(modinfo -k "$kv" -n "$name" 2>/dev/null) || { echo "mkinitramfs: no module $name for $kv" >&2; exit 1; }
+	path=$(modinfo_ -n "$name" 2>/dev/null) || { echo "mkinitramfs: no module $name for $kv" >&2; exit 1; }
 	case $path in (builtin) return ;; esac
 	[ -n "${seen[$path]:-}" ] && return
 	seen[$path]=1
-	deps=$(modinfo -k "$kv" -F depends "$name" | tr ',' ' ')
+	deps=$(modinfo_ -F depends "$name" | tr ',' ' ')
 	for dep in $deps; do add_module "$dep"; done
 	local rel=${path#"$moddir"/}
 	mkdir -p "$root/lib/modules/$(dirname "$rel")"
