@@ -1,11 +1,11 @@
 #!/bin/sh
 # Capture-kernel job of bench-dumpsize.py: time vmcored on the live
-# /proc/vmcore (best of 3), then save the dump as ELF and as lzo
-# (makedumpfile -d 31) for the host measurements.
+# /proc/vmcore (best of 3; /proc/uptime counts in 10 ms steps), then save
+# the dump as ELF and as lzo (makedumpfile -d 31) for the host measurements.
 out=$1
 up() { cut -d' ' -f1 /proc/uptime; }
 best=
-for i in 1 2 3; do
+for _ in 1 2 3; do
 	t0=$(up)
 	vmcored analyze --json /proc/vmcore >"$out/analyze.json" 2>"$out/analyze.err" || echo "analyze_rc=$?" >>"$out/rc.txt"
 	t1=$(up)

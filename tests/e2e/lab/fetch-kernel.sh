@@ -16,7 +16,7 @@ if [ -f root/.complete ]; then
 fi
 fetch() { curl -fsS -m 300 --retry 2 -o "$2" "$1"; }
 if ! fetch "$mirror/dists/$suite/InRelease" InRelease; then
-	echo "fetch-kernel: cannot reach $mirror for $suite" >&2
+	echo "fetch-kernel: cannot fetch $suite's InRelease from $mirror" >&2
 	exit 77
 fi
 gpgv --keyring /usr/share/keyrings/debian-archive-keyring.gpg InRelease 2>/dev/null ||
@@ -25,12 +25,13 @@ fetch "$mirror/dists/$suite/main/binary-amd64/Packages.xz" Packages.xz
 want=$(awk '/^SHA256:/ {s=1; next} /^[A-Za-z]/ {s=0} s && $3 == "main/binary-amd64/Packages.xz" {print $1}' InRelease)
 [ -n "$want" ] && echo "$want  Packages.xz" | sha256sum -c --quiet ||
 	{ echo "fetch-kernel: Packages.xz does not match InRelease" >&2; exit 1; }
+file="" sha=""
 read -r file sha < <(xz -dc Packages.xz | awk '
 	/^Package: linux-image-[0-9.]+-[0-9]+-amd64-unsigned$/ { p = 1 }
 	/^$/ { p = 0 }
 	p && /^Filename:/ { f = $2 }
-	p && /^SHA256:/ { print f, $2 }' | sort -V | tail -1)
-[ -n "${file:-}" ] || { echo "fetch-kernel: no amd64 kernel in $suite" >&2; exit 1; }
+	p && /^SHA256:/ { print f, $2 }' | sort -V | tail -1) || true
+[ -n "$file" ] && [ -n "$sha" ] || { echo "fetch-kernel: no amd64 kernel in $suite" >&2; exit 1; }
 fetch "$mirror/$file" kernel.deb
 echo "$sha  kernel.deb" | sha256sum -c --quiet || { echo "fetch-kernel: $file does not match Packages" >&2; exit 1; }
 rm -rf root
