@@ -60,21 +60,28 @@ struct kallsyms {
  * cannot be read. */
 static uint64_t addr_at(struct kallsyms *ks, uint32_t i) {
         uint64_t width = ks->encoding == KALLSYMS_ABSOLUTE ? 8 : 4;
-        uint64_t off = (uint64_t) i * width, no = off / KALLSYMS_TABLE_CHUNK;
+        uint64_t off = (uint64_t) i * width;
+        /* Chunks follow the dump's pages, not the table's start: a chunk
+         * that straddled two pages would cost two page reads (and two
+         * decompressions) instead of one. The kernel aligns the table to at
+         * least the entry size, so no entry straddles a chunk. */
+        uint64_t a = ks->table + off, no = a / KALLSYMS_TABLE_CHUNK;
         unsigned slot = (unsigned) (no % KALLSYMS_TABLE_SLOTS);
         const uint8_t *p;
 
         if (!ks->chunk[slot].valid || ks->chunk[slot].no != no) {
-                uint64_t len = MIN((uint64_t) KALLSYMS_TABLE_CHUNK, (uint64_t) ks->n * width - no * KALLSYMS_TABLE_CHUNK);
+                uint64_t from = MAX(no * KALLSYMS_TABLE_CHUNK, ks->table);
+                uint64_t to = MIN((no + 1) * KALLSYMS_TABLE_CHUNK, ks->table + (uint64_t) ks->n * width);
                 ks->chunk[slot].valid = false;
-                if (kmem_read(ks->mem, ks->table + no * KALLSYMS_TABLE_CHUNK, ks->chunk[slot].data, (size_t) len) < 0) {
+                if (a + width > to || kmem_read(ks->mem, from, ks->chunk[slot].data + from % KALLSYMS_TABLE_CHUNK,
+                                                (size_t) (to - from)) < 0) {
                         ks->read_error = true;
                         return 0;
                 }
                 ks->chunk[slot].no = no;
                 ks->chunk[slot].valid = true;
         }
-        p = ks->chunk[slot].data + off % KALLSYMS_TABLE_CHUNK;
+        p = ks->chunk[slot].data + a % KALLSYMS_TABLE_CHUNK;
         if (width == 8)
                 return kmem_le64(p);
         uint32_t u = kmem_le32(p);

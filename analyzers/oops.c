@@ -100,6 +100,7 @@ struct oops_engine {
         struct vre *hard_lockup;
         struct vre *sched_atomic;
         struct vre *oom_invoked;
+        struct vre_pool *pool;
 };
 
 void oops_engine_free(struct oops_engine *o) {
@@ -118,6 +119,7 @@ void oops_engine_free(struct oops_engine *o) {
         vre_free(o->hard_lockup);
         vre_free(o->sched_atomic);
         vre_free(o->oom_invoked);
+        vre_pool_free(o->pool);
         free(o);
 }
 
@@ -133,11 +135,13 @@ int oops_engine_new(struct oops_engine **ret, char *errbuf, size_t errlen) {
         for (size_t i = 0; i < ELEMENTSOF(ext_needles); i++)
                 list[i] = ext_needles[i].needle;
         r = needles_new(list, ELEMENTSOF(ext_needles), &o->ext_scan);
+        if (r >= 0)
+                r = vre_pool_new(&o->pool);
 
 #define C(field, pattern)                                                        \
         do {                                                                     \
                 if (r >= 0)                                                      \
-                        r = vre_compile(pattern, &o->field, errbuf, errlen);     \
+                        r = vre_compile(o->pool, pattern, &o->field, errbuf, errlen);     \
         } while (0)
 
         C(cpu_line, "^\\s*CPU: (\\d+) (?:UID: \\d+ )?PID: (\\d+) Comm: (.*?)(?: Kdump: loaded)? (?:Not tainted|Tainted: ([A-Z ]*?)) +(\\d\\S*)(?: +(.*?))?\\s*$");

@@ -13,16 +13,65 @@
 #define VRE_MATCH_LIMIT 2000000U
 #define VRE_DEPTH_LIMIT 200000U
 
+/* PCRE2 (10.41+) keeps its backtracking frames in the match data and
+ * allocates at least 20 KiB of them on the first match. One match data per
+ * pattern cost a fresh heap page (a page fault) for every pattern used; the
+ * patterns of an engine share one, and each keeps a copy of its groups. */
+struct vre_pool {
+        pcre2_match_data *md;
+        pcre2_match_context *mctx;
+        uint32_t ovector_pairs;
+};
+
 struct vre {
+        struct vre_pool *pool;
         char *pattern;          /* until compiled */
         int compile_error;      /* PCRE2 error code of a failed compile */
         pcre2_code *code;
-        pcre2_match_data *md;
-        pcre2_match_context *mctx;
+        PCRE2_SIZE *groups;     /* 2 * (ngroups + 1) bounds of the last match */
         unsigned ngroups;
         unsigned uses;
         bool matched;
 };
+
+int vre_pool_new(struct vre_pool **ret) {
+        struct vre_pool *p = calloc(1, sizeof(*p));
+
+        if (!p)
+                return -ENOMEM;
+        p->mctx = pcre2_match_context_create(NULL);
+        if (!p->mctx) {
+                free(p);
+                return -ENOMEM;
+        }
+        pcre2_set_match_limit(p->mctx, VRE_MATCH_LIMIT);
+        pcre2_set_depth_limit(p->mctx, VRE_DEPTH_LIMIT);
+        *ret = p;
+        return 0;
+}
+
+void vre_pool_free(struct vre_pool *p) {
+        if (!p)
+                return;
+        pcre2_match_data_free(p->md);
+        pcre2_match_context_free(p->mctx);
+        free(p);
+}
+
+/* The shared match data must hold the groups of the pattern about to run. */
+static int pool_fit(struct vre_pool *p, uint32_t pairs) {
+        pcre2_match_data *md;
+
+        if (p->md && p->ovector_pairs >= pairs)
+                return 0;
+        md = pcre2_match_data_create(MAX(pairs, 16U), NULL);
+        if (!md)
+                return -ENOMEM;
+        pcre2_match_data_free(p->md);
+        p->md = md;
+        p->ovector_pairs = MAX(pairs, 16U);
+        return 0;
+}
 
 /* JIT compilation costs far more than interpreting a pattern a few times;
  * most rules run once or twice per log, so only hot patterns get it. */
@@ -46,26 +95,24 @@ static int compile_now(struct vre *re, char *errbuf, size_t errlen) {
                 re->compile_error = errcode;
                 return -EINVAL;
         }
-        re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
-        re->mctx = pcre2_match_context_create(NULL);
-        if (!re->md || !re->mctx)
-                return -ENOMEM;
-        pcre2_set_match_limit(re->mctx, VRE_MATCH_LIMIT);
-        pcre2_set_depth_limit(re->mctx, VRE_DEPTH_LIMIT);
         pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &cap);
         re->ngroups = cap;
+        re->groups = calloc(2 * ((size_t) cap + 1), sizeof(PCRE2_SIZE));
+        if (!re->groups)
+                return -ENOMEM;
         free(re->pattern);
         re->pattern = NULL;
         return 0;
 }
 
-int vre_compile(const char *pattern, struct vre **ret, char *errbuf, size_t errlen) {
+int vre_compile(struct vre_pool *pool, const char *pattern, struct vre **ret, char *errbuf, size_t errlen) {
         struct vre *re;
         int r;
 
         re = calloc(1, sizeof(*re));
         if (!re)
                 return -ENOMEM;
+        re->pool = pool;
         re->pattern = strdup(pattern);
         if (!re->pattern) {
                 free(re);
@@ -88,14 +135,15 @@ int vre_compile(const char *pattern, struct vre **ret, char *errbuf, size_t errl
 void vre_free(struct vre *re) {
         if (!re)
                 return;
-        pcre2_match_context_free(re->mctx);
-        pcre2_match_data_free(re->md);
+        free(re->groups);
         pcre2_code_free(re->code);
         free(re->pattern);
         free(re);
 }
 
 bool vre_search(struct vre *re, const char *subject, size_t len, size_t start) {
+        struct vre_pool *p = re->pool;
+        PCRE2_SIZE *ov;
         int rc;
 
         re->matched = false;
@@ -103,6 +151,8 @@ bool vre_search(struct vre *re, const char *subject, size_t len, size_t start) {
                 return false;
         if (!re->code && (re->compile_error || compile_now(re, NULL, 0) < 0))
                 return false; /* built-in patterns are checked by the tests */
+        if (pool_fit(p, re->ngroups + 1) < 0)
+                return false;
         /* JIT is an optimization only; the interpreter is used when it is
          * not available on this architecture. */
         if (++re->uses == VRE_JIT_AFTER_USES)
@@ -110,13 +160,17 @@ bool vre_search(struct vre *re, const char *subject, size_t len, size_t start) {
 
         /* PCRE2 wants a non-NULL subject even when it is empty. */
         rc = pcre2_match(re->code, (PCRE2_SPTR) (subject ? subject : ""), len, start,
-                         0, re->md, re->mctx);
+                         0, p->md, p->mctx);
         /* The default JIT stack is small; deep lazy repetitions over long
          * reports can exhaust it. The interpreter has no such limit. */
         if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
                 rc = pcre2_match(re->code, (PCRE2_SPTR) subject, len, start,
-                                 PCRE2_NO_JIT, re->md, re->mctx);
+                                 PCRE2_NO_JIT, p->md, p->mctx);
         re->matched = rc > 0;
+        if (re->matched) {
+                ov = pcre2_get_ovector_pointer(p->md);
+                memcpy(re->groups, ov, 2 * ((size_t) re->ngroups + 1) * sizeof(PCRE2_SIZE));
+        }
         return re->matched;
 }
 
@@ -127,16 +181,11 @@ unsigned vre_ngroups(struct vre *re) {
 }
 
 bool vre_group(const struct vre *re, unsigned i, size_t *begin, size_t *end) {
-        PCRE2_SIZE *ov;
-
         if (!re->matched || i > re->ngroups)
                 return false;
-        if (i >= pcre2_get_ovector_count(re->md))
+        if (re->groups[2 * i] == PCRE2_UNSET)
                 return false;
-        ov = pcre2_get_ovector_pointer(re->md);
-        if (ov[2 * i] == PCRE2_UNSET)
-                return false;
-        *begin = ov[2 * i];
-        *end = ov[2 * i + 1];
+        *begin = re->groups[2 * i];
+        *end = re->groups[2 * i + 1];
         return true;
 }

@@ -12,11 +12,16 @@
 
 struct vre;
 
+/* Match scratch shared by the patterns of one engine (one thread). */
+struct vre_pool;
+int vre_pool_new(struct vre_pool **ret);
+void vre_pool_free(struct vre_pool *p);
+
 /* Prepares pattern; it is compiled on first use (with VMCORED_REGEX_EAGER set
  * in the environment: now, and then a bad pattern returns -EINVAL and, when
  * errbuf is given, a message naming the offset of the error). A pattern that
- * fails to compile later never matches. */
-int vre_compile(const char *pattern, struct vre **ret, char *errbuf, size_t errlen);
+ * fails to compile later never matches. pool must outlive the pattern. */
+int vre_compile(struct vre_pool *pool, const char *pattern, struct vre **ret, char *errbuf, size_t errlen);
 void vre_free(struct vre *re);
 
 /* Searches subject[start..len). Returns true on a match; the capture groups

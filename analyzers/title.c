@@ -83,6 +83,7 @@ struct skip_memo {
 };
 
 struct title_engine {
+        struct vre_pool *pool;
         struct skip_memo memo;
         struct vre *stack_start_any;
         struct compiled_header *headers;
@@ -109,7 +110,7 @@ struct title_engine {
 
 /* Joins patterns into one alternation; an alternation matches exactly when
  * one of its members does. */
-static int compile_alternation(const char *const *list, bool quote, struct vre **ret,
+static int compile_alternation(struct vre_pool *pool, const char *const *list, bool quote, struct vre **ret,
                                char *errbuf, size_t errlen) {
         struct strbuf sb = STRBUF_INIT;
         int r = 0;
@@ -132,7 +133,7 @@ static int compile_alternation(const char *const *list, bool quote, struct vre *
                 *ret = NULL;
                 goto out;
         }
-        r = vre_compile(sb.buf, ret, errbuf, errlen);
+        r = vre_compile(pool, sb.buf, ret, errbuf, errlen);
 out:
         strbuf_done(&sb);
         return r;
@@ -149,7 +150,7 @@ static void compiled_stack_free(struct compiled_stack *s) {
         free(s);
 }
 
-static int compile_parts(const char *const *parts, size_t max, struct vre **out, size_t *n,
+static int compile_parts(struct vre_pool *pool, const char *const *parts, size_t max, struct vre **out, size_t *n,
                          char *errbuf, size_t errlen) {
         int r;
 
@@ -157,14 +158,14 @@ static int compile_parts(const char *const *parts, size_t max, struct vre **out,
                 out[*n] = NULL;
                 if (streq_ptr(parts[*n], TR_PARSE))
                         continue;
-                r = vre_compile(parts[*n], &out[*n], errbuf, errlen);
+                r = vre_compile(pool, parts[*n], &out[*n], errbuf, errlen);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-static int compile_stack(const struct stack_rule *rule, struct compiled_stack **ret, char *errbuf,
+static int compile_stack(struct vre_pool *pool, const struct stack_rule *rule, struct compiled_stack **ret, char *errbuf,
                          size_t errlen) {
         struct compiled_stack *s;
         int r;
@@ -173,12 +174,12 @@ static int compile_stack(const struct stack_rule *rule, struct compiled_stack **
         if (!s)
                 return -ENOMEM;
         s->extractor = rule->extractor;
-        r = compile_parts(rule->parts, ELEMENTSOF(rule->parts), s->parts, &s->n_parts, errbuf, errlen);
+        r = compile_parts(pool, rule->parts, ELEMENTSOF(rule->parts), s->parts, &s->n_parts, errbuf, errlen);
         if (r >= 0)
-                r = compile_parts(rule->alt_parts, ELEMENTSOF(rule->alt_parts), s->alt_parts,
+                r = compile_parts(pool, rule->alt_parts, ELEMENTSOF(rule->alt_parts), s->alt_parts,
                                   &s->n_alt_parts, errbuf, errlen);
         if (r >= 0 && rule->skip[0])
-                r = compile_alternation(rule->skip, false, &s->skip, errbuf, errlen);
+                r = compile_alternation(pool, rule->skip, false, &s->skip, errbuf, errlen);
         if (r < 0) {
                 compiled_stack_free(s);
                 return r;
@@ -221,6 +222,7 @@ void title_engine_free(struct title_engine *e) {
         vre_free(e->frame_of_title);
         compiled_stack_free(e->rip_stack);
         compiled_stack_free(e->rip_stack_stall);
+        vre_pool_free(e->pool);
         free(e);
 }
 
@@ -230,6 +232,7 @@ static size_t extra_needle(size_t n_headers, size_t which) {
 
 int title_engine_new(struct title_engine **ret, char *errbuf, size_t errlen) {
         struct title_engine *e;
+        struct vre_pool *pool;
         const char *needle_list[NEEDLES_MAX];
         size_t n_needles = 0;
         int r;
@@ -237,6 +240,10 @@ int title_engine_new(struct title_engine **ret, char *errbuf, size_t errlen) {
         e = calloc(1, sizeof(*e));
         if (!e)
                 return -ENOMEM;
+        r = vre_pool_new(&e->pool);
+        if (r < 0)
+                goto fail;
+        pool = e->pool;
 
         e->headers = calloc(title_header_rules_count, sizeof(*e->headers));
         if (!e->headers) {
@@ -259,16 +266,16 @@ int title_engine_new(struct title_engine **ret, char *errbuf, size_t errlen) {
                 for (size_t i = 0; i < n; i++) {
                         struct compiled_rule *cr = &ch->rules[ch->n_rules++];
                         cr->rule = &hr->rules[i];
-                        r = vre_compile(cr->rule->title, &cr->title, errbuf, errlen);
+                        r = vre_compile(pool, cr->rule->title, &cr->title, errbuf, errlen);
                         if (r >= 0 && cr->rule->report)
-                                r = vre_compile(cr->rule->report, &cr->report, errbuf, errlen);
+                                r = vre_compile(pool, cr->rule->report, &cr->report, errbuf, errlen);
                         if (r >= 0 && cr->rule->stack)
-                                r = compile_stack(cr->rule->stack, &cr->stack, errbuf, errlen);
+                                r = compile_stack(pool, cr->rule->stack, &cr->stack, errbuf, errlen);
                         if (r < 0)
                                 goto fail;
                 }
                 for (size_t i = 0; i < MAX_SUPPRESSIONS && hr->suppressions[i]; i++) {
-                        r = vre_compile(hr->suppressions[i], &ch->suppressions[ch->n_suppressions++],
+                        r = vre_compile(pool, hr->suppressions[i], &ch->suppressions[ch->n_suppressions++],
                                         errbuf, errlen);
                         if (r < 0)
                                 goto fail;
@@ -298,37 +305,37 @@ int title_engine_new(struct title_engine **ret, char *errbuf, size_t errlen) {
                 goto fail;
 
         for (size_t i = 0; title_frame_lines[i]; i++) {
-                r = vre_compile(title_frame_lines[i], &e->frame_lines[e->n_frame_lines++], errbuf, errlen);
+                r = vre_compile(pool, title_frame_lines[i], &e->frame_lines[e->n_frame_lines++], errbuf, errlen);
                 if (r < 0)
                         goto fail;
         }
         for (size_t i = 0; title_stack_starts[i]; i++) {
                 if (title_stack_starts[i] == title_riscv_stack_start)
                         e->riscv_start = i;
-                r = vre_compile(title_stack_starts[i], &e->stack_starts[e->n_stack_starts++], errbuf, errlen);
+                r = vre_compile(pool, title_stack_starts[i], &e->stack_starts[e->n_stack_starts++], errbuf, errlen);
                 if (r < 0)
                         goto fail;
         }
-        r = compile_alternation(title_stack_starts, false, &e->stack_start_any, errbuf, errlen);
+        r = compile_alternation(pool, title_stack_starts, false, &e->stack_start_any, errbuf, errlen);
         if (r >= 0)
-                r = vre_compile(title_fault_injection_frame, &e->fault_injection, errbuf, errlen);
+                r = vre_compile(pool, title_fault_injection_frame, &e->fault_injection, errbuf, errlen);
         if (r >= 0)
-                r = compile_alternation(title_skip_frames, false, &e->skip_global, errbuf, errlen);
+                r = compile_alternation(pool, title_skip_frames, false, &e->skip_global, errbuf, errlen);
         if (r >= 0)
-                r = compile_alternation(title_stall_anchors, false, &e->stall_anchors, errbuf, errlen);
+                r = compile_alternation(pool, title_stall_anchors, false, &e->stall_anchors, errbuf, errlen);
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(norm_rules); i++)
-                r = vre_compile(norm_rules[i].re, &e->norm[i], errbuf, errlen);
+                r = vre_compile(pool, norm_rules[i].re, &e->norm[i], errbuf, errlen);
         if (r >= 0)
-                r = vre_compile("\\[ *[0-9]+\\.[0-9]+\\]", &e->timestamp_in_title, errbuf, errlen);
+                r = vre_compile(pool, "\\[ *[0-9]+\\.[0-9]+\\]", &e->timestamp_in_title, errbuf, errlen);
         if (r >= 0)
-                r = vre_compile(".* in ((?:<[a-zA-Z0-9_: ]+>)?[a-zA-Z0-9_:]+)", &e->frame_of_title,
+                r = vre_compile(pool, ".* in ((?:<[a-zA-Z0-9_: ]+>)?[a-zA-Z0-9_:]+)", &e->frame_of_title,
                                 errbuf, errlen);
         if (r >= 0) {
                 struct stack_rule rip = { .parts = { title_rip_frame, title_call_trace, TR_PARSE } };
-                r = compile_stack(&rip, &e->rip_stack, errbuf, errlen);
+                r = compile_stack(pool, &rip, &e->rip_stack, errbuf, errlen);
                 rip.extractor = EXTRACT_STALL;
                 if (r >= 0)
-                        r = compile_stack(&rip, &e->rip_stack_stall, errbuf, errlen);
+                        r = compile_stack(pool, &rip, &e->rip_stack_stall, errbuf, errlen);
         }
         if (r < 0)
                 goto fail;

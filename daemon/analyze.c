@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "dumpfmt.h"
+#include "heap.h"
 #include "isolate.h"
 #include "kdumpdir.h"
 #include "klog.h"
@@ -374,6 +375,10 @@ int cmd_analyze(int argc, char **argv) {
                 goto out;
         }
 
+        bool multi = batch || in.n > 1;
+        /* A single input is read in this process, which then exits. */
+        if (!multi)
+                heap_prefault(HEAP_PREFAULT_BYTES);
         r = vmc_analyzer_new(&a, errbuf, sizeof(errbuf));
         if (r < 0) {
                 log_error_errno(r, "cannot set up the analyzer%s%s", *errbuf ? ": " : "", errbuf);
@@ -381,7 +386,6 @@ int cmd_analyze(int argc, char **argv) {
                 goto out;
         }
 
-        bool multi = batch || in.n > 1;
         /* Progress for long batches, only where a person watches. */
         bool progress = multi && in.n >= 100 && isatty(STDERR_FILENO);
         clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "dump.h"
+#include "heap.h"
 #include "isolate.h"
 #include "kdumpdir.h"
 #include "log.h"
@@ -147,6 +148,7 @@ int cmd_dmesg(int argc, char **argv) {
         }
         job.paths = argv + optind;
         job.n_paths = (unsigned) (argc - optind);
+        heap_prefault(HEAP_PREFAULT_BYTES);
         r = run_guarded(job.paths[0], dmesg_run, &job);
         return r < 0 ? 1 : r;
 }
