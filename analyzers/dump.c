@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -45,6 +46,15 @@ struct vmc_dump {
         struct vmc_cpu_regs *cpus;
         size_t n_cpus;
         struct kmem kmem;
+        /* Reads of kernel virtual addresses outside the kernel image, and
+         * of all of them when the window below is not usable. */
+        int (*kv_read)(struct vmc_dump *d, uint64_t addr, void *buf, size_t len);
+        int (*phys_read)(struct vmc_dump *d, uint64_t paddr, void *buf, size_t len);
+        struct {
+                bool valid;
+                uint64_t start, end;    /* [start, end) kernel virtual */
+                uint64_t phys_off;      /* physical = virtual + phys_off (mod 2^64) */
+        } kimage;
         int fds[64];
         unsigned n_fds;
 
@@ -57,6 +67,10 @@ struct vmc_dump {
         struct kdumpc *kdumpc;
         addrxlat_ctx_t *xctx;
         addrxlat_sys_t *xsys;
+        addrxlat_opt_t xopts[8];
+        unsigned n_xopts;
+        bool xsys_ready;
+        int xsys_error;
         struct page_slot cache[PAGE_CACHE_SLOTS];
         char arch_buf[16];
 };
@@ -117,16 +131,25 @@ static const char *arch_from_vmcoreinfo(const struct vmcoreinfo *vi) {
 
 /* ---- libkdumpfile ---- */
 
-static int kdf_read(void *userdata, uint64_t addr, void *buf, size_t len) {
-        struct vmc_dump *d = userdata;
-        size_t n = len;
-        kdump_status st = kdump_read(d->kctx, KDUMP_KVADDR, addr, buf, &n);
-
+static int kdf_status(kdump_status st, size_t n, size_t len) {
         if (st == KDUMP_OK && n == len)
                 return 0;
         if (st == KDUMP_ERR_NODATA || st == KDUMP_ERR_ADDRXLAT || st == KDUMP_OK)
                 return -EFAULT;
         return -EIO;
+}
+
+static int kdf_read(struct vmc_dump *d, uint64_t addr, void *buf, size_t len) {
+        size_t n = len;
+        kdump_status st = kdump_read(d->kctx, KDUMP_KVADDR, addr, buf, &n);
+        return kdf_status(st, n, len);
+}
+
+/* Machine physical: no address translation is set up for it. */
+static int kdf_phys_read(struct vmc_dump *d, uint64_t paddr, void *buf, size_t len) {
+        size_t n = len;
+        kdump_status st = kdump_read(d->kctx, KDUMP_MACHPHYSADDR, paddr, buf, &n);
+        return kdf_status(st, n, len);
 }
 
 static int open_libkdumpfile(struct vmc_dump *d, char *err, size_t errlen) {
@@ -197,7 +220,10 @@ static int open_libkdumpfile(struct vmc_dump *d, char *err, size_t errlen) {
                         if (r < 0)
                                 return r;
                 }
-        d->kmem = (struct kmem){ kdf_read, d };
+        d->kv_read = kdf_read;
+        /* Under Xen, machine and guest physical addresses differ. */
+        if (kdump_get_number_attr(d->kctx, KDUMP_ATTR_XEN_TYPE, &num) != KDUMP_OK || num == KDUMP_XEN_NONE)
+                d->phys_read = kdf_phys_read;
         return 0;
 }
 
@@ -315,11 +341,44 @@ static addrxlat_status xlat_num(const addrxlat_cb_t *cb, const char *name, addrx
         return ADDRXLAT_OK;
 }
 
-static int flat_kmem_read(void *userdata, uint64_t addr, void *buf, size_t len) {
-        struct vmc_dump *d = userdata;
+/* libaddrxlat's set-up walks the page tables (about 20 page reads): it is
+ * done on the first read that needs it, which may be none. */
+static int flat_xlat_ready(struct vmc_dump *d) {
+        if (!d->xsys_ready) {
+                d->xsys_ready = true;
+                if (addrxlat_sys_os_init(d->xsys, d->xctx, d->n_xopts, d->xopts) != ADDRXLAT_OK)
+                        d->xsys_error = -EIO;
+        }
+        return d->xsys_error;
+}
+
+static int flat_phys_read(struct vmc_dump *d, uint64_t paddr, void *buf, size_t len) {
         uint8_t *out = buf;
         uint64_t ps = d->info.page_size;
 
+        while (len > 0) {
+                size_t n = (size_t) MIN((uint64_t) len, ps - paddr % ps);
+                const uint8_t *p;
+                int r = 0;
+
+                p = cached_page(d, paddr / ps, &r);
+                if (!p)
+                        return r;
+                memcpy(out, p + paddr % ps, n);
+                out += n;
+                paddr += n;
+                len -= n;
+        }
+        return 0;
+}
+
+static int flat_kmem_read(struct vmc_dump *d, uint64_t addr, void *buf, size_t len) {
+        uint8_t *out = buf;
+        uint64_t ps = d->info.page_size;
+        int k = flat_xlat_ready(d);
+
+        if (k < 0)
+                return k;
         while (len > 0) {
                 addrxlat_fulladdr_t fa = { .addr = addr, .as = ADDRXLAT_KVADDR };
                 size_t n = (size_t) MIN((uint64_t) len, ps - addr % ps);
@@ -359,7 +418,7 @@ static int open_flattened(struct vmc_dump *d, char *err, size_t errlen) {
         const char *raw;
         uint8_t head[8];
         size_t len;
-        addrxlat_opt_t opts[8];
+        addrxlat_opt_t *opts = d->xopts;
         unsigned n_opts = 0;
         addrxlat_cb_t *cb;
         int r;
@@ -421,10 +480,10 @@ static int open_flattened(struct vmc_dump *d, char *err, size_t errlen) {
         addrxlat_opt_page_shift(&opts[n_opts++], (unsigned long) __builtin_ctzll(d->info.page_size));
         if (streq_ptr(d->info.arch, "x86_64"))
                 addrxlat_opt_phys_base(&opts[n_opts++], ki->phys_base);
-        if (addrxlat_sys_os_init(d->xsys, d->xctx, n_opts, opts) != ADDRXLAT_OK)
-                return set_error(-EBADMSG, err, errlen, "cannot set up address translation: %s",
-                            addrxlat_ctx_get_err(d->xctx) ?: "unknown error");
-        d->kmem = (struct kmem){ flat_kmem_read, d };
+        assert(n_opts <= ELEMENTSOF(d->xopts));
+        d->n_xopts = n_opts;
+        d->kv_read = flat_kmem_read;
+        d->phys_read = flat_phys_read;
         return 0;
 }
 
@@ -454,6 +513,48 @@ static void sort_split_set(struct vmc_dump *d) {
                         key[j - 1] = k;
                         d->fds[j - 1] = fd;
                 }
+}
+
+/* ---- the kernel image ---- */
+
+/* x86_64 maps the kernel image (text, data, bss: where kallsyms and the
+ * static printk ring live) at __START_KERNEL_map + (physical - phys_base),
+ * as the kernel's own __pa_symbol() computes. Reading those addresses as
+ * physical ones skips libaddrxlat's set-up, which walks the page tables to
+ * find the kernel text and direct mappings: about 20 page reads (20 page
+ * decompressions in a compressed dump) before the first virtual read. */
+#define X86_64_START_KERNEL_MAP UINT64_C(0xffffffff80000000)
+#define X86_64_MODULES_VADDR UINT64_C(0xffffffffc0000000)
+
+static int dump_kmem_read(void *userdata, uint64_t addr, void *buf, size_t len) {
+        struct vmc_dump *d = userdata;
+
+        if (d->kimage.valid && addr >= d->kimage.start && addr < d->kimage.end && len <= d->kimage.end - addr &&
+            d->phys_read(d, addr + d->kimage.phys_off, buf, len) >= 0)
+                return 0;
+        return d->kv_read(d, addr, buf, len);
+}
+
+/* The window is used only when it reads back what VMCOREINFO says: the
+ * kernel's utsname with the same release. */
+static void kimage_setup(struct vmc_dump *d) {
+        uint64_t uts, off = 4;
+        int64_t phys_base;
+        char name[2 * 65 + 65];
+        const char *rel = vmcoreinfo_get(d->vi, "OSRELEASE");
+
+        if (!d->phys_read || !streq_ptr(d->info.arch, "x86_64") || !rel ||
+            !vmcoreinfo_number(d->vi, "phys_base", &phys_base) || !vmcoreinfo_symbol(d->vi, "init_uts_ns", &uts))
+                return;
+        (void) vmcoreinfo_offset(d->vi, "uts_namespace.name", &off);
+        d->kimage.start = X86_64_START_KERNEL_MAP;
+        d->kimage.end = X86_64_MODULES_VADDR;
+        d->kimage.phys_off = (uint64_t) phys_base - X86_64_START_KERNEL_MAP;
+        if (uts + off < d->kimage.start || uts + off + sizeof(name) > d->kimage.end ||
+            d->phys_read(d, uts + off + d->kimage.phys_off, name, sizeof(name)) < 0)
+                return;
+        name[64] = name[2 * 65 + 64] = '\0';
+        d->kimage.valid = strcmp(name, "Linux") == 0 && strcmp(name + 2 * 65, rel) == 0;
 }
 
 int vmc_dump_open(unsigned n_paths, const char *const *paths, struct vmc_dump **ret, char *err, size_t errlen) {
@@ -502,6 +603,15 @@ int vmc_dump_open(unsigned n_paths, const char *const *paths, struct vmc_dump **
                 goto out;
         if (!d->info.page_size)
                 d->info.page_size = 4096;
+        d->kmem = (struct kmem){ dump_kmem_read, d };
+        kimage_setup(d);
+        /* Without the window, a dump whose translation cannot be set up is
+         * reported as such now rather than as unreadable memory later. */
+        if (!d->kimage.valid && d->xsys && flat_xlat_ready(d) < 0) {
+                r = set_error(-EBADMSG, err, errlen, "cannot set up address translation: %s",
+                              addrxlat_ctx_get_err(d->xctx) ?: "unknown error");
+                goto out;
+        }
         *ret = d;
         return 0;
 out:
