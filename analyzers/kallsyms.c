@@ -31,6 +31,10 @@ struct kallsyms {
         enum kallsyms_encoding encoding;
         uint64_t table;                 /* kallsyms_offsets or kallsyms_addresses */
         uint64_t base;                  /* kallsyms_relative_base */
+        /* Entries from `first` on are kernel addresses (before it: per-CPU
+         * offsets), spanning [lowest, highest]. */
+        uint32_t first;
+        uint64_t lowest, highest;
         struct { uint64_t no; bool valid; uint8_t data[KALLSYMS_TABLE_CHUNK]; } chunk[KALLSYMS_TABLE_SLOTS];
         bool read_error;
         uint8_t *names;                 /* kallsyms_names, loaded on first use */
@@ -96,19 +100,82 @@ static uint64_t addr_at(struct kallsyms *ks, uint32_t i) {
         }
 }
 
-/* The last index whose address is <= addr, or -1. Relies on the table being
- * sorted, which the kernel's build guarantees. */
-static int64_t find_le(struct kallsyms *ks, uint64_t addr) {
-        int64_t lo = 0, hi = (int64_t) ks->n - 1, found = -1;
-        while (lo <= hi) {
-                int64_t mid = lo + (hi - lo) / 2;
-                if (addr_at(ks, (uint32_t) mid) <= addr) {
-                        found = mid;
-                        lo = mid + 1;
-                } else
-                        hi = mid - 1;
+/* The entries [*first, *last] that share a chunk with entry i. */
+static void chunk_span(const struct kallsyms *ks, uint32_t i, uint32_t *first, uint32_t *last) {
+        uint64_t width = ks->encoding == KALLSYMS_ABSOLUTE ? 8 : 4;
+        uint64_t start = (ks->table + (uint64_t) i * width) / KALLSYMS_TABLE_CHUNK * KALLSYMS_TABLE_CHUNK;
+        uint64_t end = start + KALLSYMS_TABLE_CHUNK;
+
+        *first = start <= ks->table ? 0 : (uint32_t) ((start - ks->table) / width);
+        *last = (uint32_t) MIN((end - ks->table) / width - 1, (uint64_t) ks->n - 1);
+}
+
+/* The last index in [from, n) whose address is <= addr, or from - 1. Relies
+ * on the table being sorted, which the kernel's build guarantees.
+ *
+ * Each probe costs a page of the dump (a decompression in a compressed one)
+ * unless its chunk is already here: after every probe the search narrows to
+ * the probed chunk or past it, which costs nothing more. (Interpolation
+ * steps were tried: the addresses are too unevenly spread, text then data,
+ * and they read more chunks than bisection.) */
+static int64_t find_le_from(struct kallsyms *ks, uint64_t addr, uint32_t from) {
+        int64_t lo = from, hi = (int64_t) ks->n - 1;
+        uint64_t vlo, vhi;
+
+        if (lo > hi)
+                return lo - 1;
+        vlo = addr_at(ks, (uint32_t) lo);
+        vhi = addr_at(ks, (uint32_t) hi);
+        if (ks->read_error || addr < vlo)
+                return lo - 1;
+        if (vhi <= addr)
+                return hi;
+        /* From here on a[lo] <= addr < a[hi]. */
+        while (hi - lo > 1) {
+                uint32_t cf, cl;
+                int64_t mid, edge;
+                uint64_t v, ve;
+
+                mid = lo + (hi - lo) / 2;
+                v = addr_at(ks, (uint32_t) mid);
+                if (ks->read_error)
+                        return (int64_t) from - 1;
+                chunk_span(ks, (uint32_t) mid, &cf, &cl);
+                if (v <= addr) {
+                        lo = mid;
+                        vlo = v;
+                        edge = MIN((int64_t) cl, hi - 1);
+                        if (edge > lo) {
+                                ve = addr_at(ks, (uint32_t) edge);
+                                if (ve <= addr) {
+                                        lo = edge;
+                                        vlo = ve;
+                                } else {
+                                        hi = edge;
+                                        vhi = ve;
+                                }
+                        }
+                } else {
+                        hi = mid;
+                        vhi = v;
+                        edge = MAX((int64_t) cf, lo + 1);
+                        if (edge < hi) {
+                                ve = addr_at(ks, (uint32_t) edge);
+                                if (ve > addr) {
+                                        hi = edge;
+                                        vhi = ve;
+                                } else {
+                                        lo = edge;
+                                        vlo = ve;
+                                }
+                        }
+                }
         }
-        return found;
+        return ks->read_error ? (int64_t) from - 1 : lo;
+}
+
+static int64_t find_le(struct kallsyms *ks, uint64_t addr) {
+        return find_le_from(ks, addr, 0);
 }
 
 /* The tables do not say their encoding: keep the one under which _stext is
@@ -155,6 +222,13 @@ int kallsyms_load(const struct vmcoreinfo *vi, const struct kmem *mem, struct ka
         ks->token_table_addr = sym_tt;
         ks->names_addr = sym_names;
         ks->long_lengths = vmcoreinfo_version_code(vi) >= ((6U << 16) | (1U << 8));
+        /* The kernel aligns the table to 8 bytes; the chunk reads rely on
+         * entries never straddling a page. */
+        if ((vmcoreinfo_symbol(vi, "kallsyms_addresses", &ks->table) ||
+             vmcoreinfo_symbol(vi, "kallsyms_offsets", &ks->table)) && ks->table % 8 != 0) {
+                r = set_error(-ENODATA, err, errlen, "the kallsyms address table is misaligned");
+                goto out;
+        }
 
         if (vmcoreinfo_symbol(vi, "kallsyms_addresses", &ks->table))
                 ok = try_encoding(ks, KALLSYMS_ABSOLUTE, stext);
@@ -180,6 +254,11 @@ int kallsyms_load(const struct vmcoreinfo *vi, const struct kmem *mem, struct ka
                 r = set_error(-ENODATA, err, errlen, "the kallsyms address table %s", ks->read_error ? "cannot be read" :
                          "does not decode to _stext");
                 goto out;
+        }
+        ks->first = (uint32_t) (find_le(ks, (UINT64_C(1) << 63) - 1) + 1);
+        if (ks->first < ks->n) {
+                ks->lowest = addr_at(ks, ks->first);
+                ks->highest = addr_at(ks, ks->n - 1);
         }
 
         r = kmem_read(mem, sym_ti, ti, sizeof(ti));
@@ -440,9 +519,9 @@ bool kallsyms_lookup(struct kallsyms *ks, uint64_t addr, struct ksym *ret) {
 
         /* Kernel addresses live in the upper half on x86_64 and arm64; the
          * small values below are per-CPU offsets, not places in code. */
-        if (!(addr >> 63))
+        if (!(addr >> 63) || ks->first >= ks->n || addr < ks->lowest || addr >= ks->highest)
                 return false;
-        lo = find_le(ks, addr);
+        lo = find_le_from(ks, addr, ks->first);
         /* Before the first or past the last symbol (_end) is not the kernel. */
         if (lo < 0 || (uint32_t) lo + 1 >= ks->n || ks->read_error)
                 return false;
