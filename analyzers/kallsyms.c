@@ -10,6 +10,9 @@
 /* Far above any real kernel (an allyesconfig build has about 250,000). */
 #define KALLSYMS_MAX_SYMS (4U << 20)
 #define KALLSYMS_NAMES_CHUNK (256U << 10)
+/* Searching names reads this much at a time, and stops when all are found:
+ * far more than an entry (a name is at most 512 bytes). */
+#define KALLSYMS_STREAM_WINDOW (16U << 10)
 #define KALLSYMS_TOKEN_TABLE_MAX (64U << 10)
 #define KALLSYMS_MAX_SIZE (UINT64_C(64) << 20)
 /* 256 entries of at most a few dozen token bytes each. */
@@ -539,15 +542,104 @@ bool kallsyms_lookup(struct kallsyms *ks, uint64_t addr, struct ksym *ret) {
         return name_of(ks, i, &ret->type, ret->name, sizeof(ret->name));
 }
 
-bool kallsyms_address(struct kallsyms *ks, const char *name, uint64_t *ret) {
-        if (ensure_names(ks) < 0)
-                return false;
-        for (uint32_t i = 0; i < ks->n; i++)
-                if (decode_name(ks, i, NULL, NULL, 0, name)) {
-                        *ret = addr_at(ks, i);
-                        return !ks->read_error;
+/* Compares entry p (avail bytes) with each name not found yet. */
+static unsigned match_entry(struct kallsyms *ks, const uint8_t *p, size_t avail, uint32_t i, const char *const *names,
+                            size_t n, uint64_t *addrs, bool *found) {
+        unsigned hits = 0;
+
+        for (size_t k = 0; k < n; k++)
+                if (!found[k] && expand_entry(ks, p, avail, NULL, NULL, 0, names[k])) {
+                        addrs[k] = addr_at(ks, i);
+                        found[k] = !ks->read_error;
+                        hits += found[k];
                 }
-        return false;
+        return hits;
+}
+
+/* One pass over kallsyms_names through a fixed window, for names not yet
+ * indexed: the whole table (1.5 MiB on a distribution kernel) need not be
+ * kept. Returns how many were found, or -EBADMSG when the table does not
+ * parse with the current length format. */
+static int stream_names(struct kallsyms *ks, uint32_t first, const char *const *names, size_t n, uint64_t *addrs,
+                        bool *found) {
+        _cleanup_free_ uint8_t *win = malloc(KALLSYMS_STREAM_WINDOW);
+        size_t have = 0, pos = 0, hdr, len, total = 0;
+        uint64_t next = ks->names_addr;
+
+        if (!win)
+                return -ENOMEM;
+        /* Entries are in address order and every 256th has a marker: a
+         * search for symbols at or above some address starts at the
+         * block that holds the first of them. */
+        if (first > 0 && ks->markers && first / 256 < ks->n_markers) {
+                first -= first % 256;
+                next += ks->markers[first / 256];
+        } else
+                first = 0;
+        for (uint32_t i = first; i < ks->n && total < n; i++) {
+                while ((len = entry_len(win + pos, have - pos, ks->long_lengths, &hdr)) == 0) {
+                        /* An entry longer than the window is damage. */
+                        if (pos == 0 && have == KALLSYMS_STREAM_WINDOW)
+                                return -EBADMSG;
+                        /* Keep the partial entry, refill behind it. */
+                        memmove(win, win + pos, have - pos);
+                        have -= pos;
+                        pos = 0;
+                        if (kmem_read(ks->mem, next, win + have, KALLSYMS_STREAM_WINDOW - have) < 0)
+                                return -EIO;
+                        next += KALLSYMS_STREAM_WINDOW - have;
+                        have = KALLSYMS_STREAM_WINDOW;
+                }
+                total += match_entry(ks, win + pos, have - pos, i, names, n, addrs, found);
+                pos += hdr + len;
+        }
+        return (int) total;
+}
+
+int kallsyms_addresses_above(struct kallsyms *ks, uint64_t min_addr, const char *const *names, size_t n,
+                             uint64_t *addrs) {
+        _cleanup_free_ bool *found = calloc(MAX(n, (size_t) 1), sizeof(bool));
+        uint32_t first = 0;
+        int64_t i0;
+        int r;
+
+        if (!found)
+                return -ENOMEM;
+        if (min_addr > 0) {
+                i0 = find_le_from(ks, min_addr - 1, 0);
+                if (ks->read_error)
+                        return -EIO;
+                first = (uint32_t) (i0 + 1);
+        }
+        if (ks->name_off) {
+                size_t total = 0;
+                for (uint32_t i = first; i < ks->n && total < n; i++) {
+                        size_t pos = ks->name_off[i];
+                        total += match_entry(ks, ks->names + pos, ks->names_len - pos, i, names, n, addrs, found);
+                }
+                return (int) total;
+        }
+        if (first > 0 && !ks->markers_tried)
+                find_markers(ks);
+        r = stream_names(ks, first, names, n, addrs, found);
+        /* The length format changed in 6.1 without a marker; a release
+         * string that misleads us shows as a table that does not parse. */
+        if (r == -EBADMSG) {
+                ks->long_lengths = !ks->long_lengths;
+                memset(found, 0, n * sizeof(bool));
+                r = stream_names(ks, first, names, n, addrs, found);
+                if (r < 0)
+                        ks->long_lengths = !ks->long_lengths;
+        }
+        return r;
+}
+
+int kallsyms_addresses(struct kallsyms *ks, const char *const *names, size_t n, uint64_t *addrs) {
+        return kallsyms_addresses_above(ks, 0, names, n, addrs);
+}
+
+bool kallsyms_address(struct kallsyms *ks, const char *name, uint64_t *ret) {
+        return kallsyms_addresses(ks, &name, 1, ret) == 1;
 }
 
 char *kallsyms_format(struct kallsyms *ks, uint64_t addr) {

@@ -4,8 +4,7 @@
 /* Kernel symbols without vmlinux: the kallsyms tables the kernel carries in
  * its own memory, located through VMCOREINFO (Linux >= 6.0 exports them).
  * Addresses resolve to "name+0xoff/0xsize" like the kernel's %pS. Only the
- * core kernel's symbols are there; module symbols need struct module, which
- * VMCOREINFO does not describe. */
+ * core kernel's symbols are there; modules.h names module addresses. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,8 +35,20 @@ size_t kallsyms_count(const struct kallsyms *ks);
  * symbols (a module, user space, or not an address at all). */
 bool kallsyms_lookup(struct kallsyms *ks, uint64_t addr, struct ksym *ret);
 
-/* The address of a symbol by name; false when there is none. */
+/* The address of a symbol by name; false when there is none. Searching by
+ * name reads the whole name table: ask for all names at once. */
 bool kallsyms_address(struct kallsyms *ks, const char *name, uint64_t *ret);
+
+/* The addresses of n symbols in one pass: addrs[k] is set for each name
+ * found. Returns how many were found (names must differ), or a negative
+ * errno when the name table cannot be read. */
+int kallsyms_addresses(struct kallsyms *ks, const char *const *names, size_t n, uint64_t *addrs);
+
+/* The same for symbols known to lie at or above min_addr: the name table is
+ * in address order, so only its part from there on is read (with the
+ * kernel's kallsyms_markers; without them, all of it). */
+int kallsyms_addresses_above(struct kallsyms *ks, uint64_t min_addr, const char *const *names, size_t n,
+                             uint64_t *addrs);
 
 /* "name+0x1a/0x40", or NULL (caller frees) when addr does not resolve. */
 char *kallsyms_format(struct kallsyms *ks, uint64_t addr);

@@ -230,6 +230,14 @@ void vmc_report_vmcore_json(const struct vmc_report *r, json_object *o) {
                         vmc_jadd(s, "source", vm->kallsyms ? json_object_new_string("kallsyms") : NULL);
                         vmc_jadd(s, "count", json_object_new_int64(vm->kallsyms ? (int64_t) kallsyms_count(vm->kallsyms) : 0));
                         vmc_jadd(s, "error", vmc_jstr(vm->symbols_error));
+                        /* Modules are read only for an address in one. */
+                        json_object *mods = NULL;
+                        if (vm->modules) {
+                                mods = json_object_new_array();
+                                for (size_t i = 0; mods && i < kmodules_count(vm->modules); i++)
+                                        json_object_array_add(mods, vmc_jstr(kmodules_name(vm->modules, i)));
+                        }
+                        vmc_jadd(s, "modules", mods);
                 }
                 vmc_jadd(d, "symbols", s);
                 w = json_object_new_array();

@@ -60,6 +60,49 @@ static void read_uname(struct vmc_vmcore *vm) {
         vm->uts_machine = strdup(uts + 4 * 65);
 }
 
+/* Module symbols need struct module from the kernel's BTF, and finding the
+ * BTF and the module list by name reads kallsyms' whole name table (1.5 MiB
+ * on a distribution kernel): only for an address where modules live. */
+static void load_modules(struct vmc_vmcore *vm) {
+        static const char *const names[] = { "__start_BTF", "__stop_BTF", "modules" };
+        _cleanup_(kbtf_freep) struct kbtf *btf = NULL;
+        const struct kmem *mem = vmc_dump_kmem(vm->dump);
+        uint64_t addr[ELEMENTSOF(names)], above;
+        char msg[512] = "";
+        int r;
+
+        vm->modules_tried = true;
+        /* All three come after the kallsyms tables, which sit in .rodata:
+         * the BTF at the end of the read-only data, `modules` in .data. */
+        if (!vmcoreinfo_symbol(vmc_dump_vmcoreinfo(vm->dump), "kallsyms_token_index", &above))
+                above = 0;
+        r = kallsyms_addresses_above(vm->kallsyms, above, names, ELEMENTSOF(names), addr);
+        if (r >= 0 && r < (int) ELEMENTSOF(names))
+                r = set_error(-ENODATA, msg, sizeof(msg), "kallsyms has no %s",
+                              r == 2 ? "`modules` list or no BTF" : "BTF (__start_BTF, __stop_BTF)");
+        if (r >= 0)
+                r = kbtf_open(mem, addr[0], addr[1], &btf, msg, sizeof(msg));
+        if (r >= 0)
+                r = kmodules_load(mem, addr[2], btf, &vm->modules, msg, sizeof(msg));
+        if (r < 0)
+                (void) vmc_vmcore_warn(vm, "module symbols: %s", *msg ? msg : strerror(-r));
+}
+
+/* "func+0x1a/0x40", "func+0x5/0x10 [module]", or NULL. */
+static char *symbolize(struct vmc_vmcore *vm, uint64_t addr) {
+        uint64_t stext = 0;
+        char *s = kallsyms_format(vm->kallsyms, addr);
+
+        if (s)
+                return s;
+        (void) vmcoreinfo_symbol(vmc_dump_vmcoreinfo(vm->dump), "_stext", &stext);
+        if (!kmodules_area(vm->info.arch, addr, stext))
+                return NULL;
+        if (!vm->modules_tried)
+                load_modules(vm);
+        return vm->modules ? kmodules_format(vm->modules, addr) : NULL;
+}
+
 static int read_int(const struct kmem *m, uint64_t addr, int32_t *ret) {
         uint32_t v;
         int r = kmem_read_u32(m, addr, &v);
@@ -132,9 +175,9 @@ int vmc_vmcore_read(unsigned n_paths, const char *const *paths, struct vmc_vmcor
                 c->regs = *vmc_dump_cpu(vm->dump, i);
                 if (!vm->kallsyms)
                         continue;
-                c->ip_symbol = kallsyms_format(vm->kallsyms, c->regs.ip);
+                c->ip_symbol = symbolize(vm, c->regs.ip);
                 for (unsigned k = 0; k < c->regs.n_regs; k++)
-                        c->reg_symbols[k] = kallsyms_format(vm->kallsyms, c->regs.regs[k]);
+                        c->reg_symbols[k] = symbolize(vm, c->regs.regs[k]);
         }
         if (vm->n_cpus == 0)
                 (void) vmc_vmcore_warn(vm, "the dump has no CPU registers (no NT_PRSTATUS notes)");
@@ -174,6 +217,7 @@ void vmc_vmcore_free(struct vmc_vmcore *vm) {
                 free(vm->warnings[i]);
         free(vm->warnings);
         printk_log_free(vm->printk);
+        kmodules_free(vm->modules);
         kallsyms_free(vm->kallsyms);
         free(vm->log_error);
         free(vm->symbols_error);

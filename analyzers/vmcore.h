@@ -14,6 +14,7 @@
 
 #include "dump.h"
 #include "kallsyms.h"
+#include "modules.h"
 #include "printk.h"
 #include "strbuf.h"
 #include "util.h"
@@ -38,6 +39,9 @@ struct vmc_vmcore {
         char *log_error;
         struct kallsyms *kallsyms;      /* NULL without usable kallsyms */
         char *symbols_error;
+        /* Loaded when an address to name lies where modules live. */
+        struct kmodules *modules;
+        bool modules_tried;
 
         struct vmc_cpu_facts *cpus;
         size_t n_cpus;

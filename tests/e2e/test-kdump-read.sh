@@ -89,6 +89,16 @@ one_kind() {
 		# Through panic(): the crash note was written in __crash_kexec.
 		check "$name: panic IP symbolized from the dump's kallsyms" \
 			test "$(json "$live" 'd["panic"]["ip_symbol"].split("+")[0]')" = __crash_kexec ;;
+	BUG | GPF_PACKET)
+		# Oopses in our crash module: the saved registers are the
+		# oops', and the dump's BTF and module list must name the RIP
+		# as the kernel did in its log, live and from the saved dump.
+		local rip_line
+		rip_line=$(sed -n 's/^\[ *[0-9.]*\] RIP: 0010:\(.*\[[a-z_0-9]*\]\)$/\1/p' "$out/dmesg.makedumpfile.txt" | head -n 1)
+		check "$name: module RIP named as in the log ($rip_line)" \
+			test "$(json "$live" 'd["panic"]["ip_symbol"]')" = "$rip_line"
+		check "$name: saved dump: module RIP named the same" \
+			test "$(json "$run/host.json" 'd["panic"]["ip_symbol"]')" = "$rip_line" ;;
 	esac
 	rm -f "$out/vmcore"
 }

@@ -66,6 +66,23 @@ done
 # Register symbols from kallsyms: the panic()-path dumps stop in __crash_kexec.
 check "WARNING: RIP symbolized from the dump's kallsyms" \
         test "$(json "$work/WARNING.json" 'd["panic"]["ip_symbol"].split("+")[0]')" = "__crash_kexec"
+# Module symbols (struct module from the dump's BTF, each module's own
+# symbol table): where the oops regs are saved the panic RIP is in lkdtm,
+# and it must read as the kernel printed it in the RIP line of its log.
+for kind in BUG EXCEPTION; do
+        [ -f "$work/$kind.json" ] || continue
+        rip_line=$(sed -n 's/^\[ *[0-9.]*\] RIP: 0010:\(.*\[[a-z_0-9]*\]\)$/\1/p' "$fixtures/$kind/dmesg.txt" | head -n 1)
+        check "$kind: RIP in a module named as in the log ($rip_line)" \
+                test "$(json "$work/$kind.json" 'd["panic"]["ip_symbol"]')" = "$rip_line"
+        check "$kind: no warnings about module symbols" \
+                test "$(json "$work/$kind.json" '[w for w in d["dump"]["warnings"] if "module" in w]')" = "[]"
+done
+check "BUG: the modules read from the dump are those of 'Modules linked in:'" \
+        test "$(json "$work/BUG.json" 'sorted(d["dump"]["symbols"]["modules"]) == sorted(d["kernel"]["modules"])')" = True
+check "OOM: no module addresses, no modules read" \
+        test "$(json "$work/OOM.json" 'd["dump"]["symbols"]["modules"]')" = None
+check "WARNING: a register into lkdtm's code named with [lkdtm]" \
+        test "$(json "$work/WARNING.json" 'd["panic"]["register_symbols"]["r12"].endswith(" [lkdtm]")')" = True
 check "BUG: panic task pid and comm" test "$(json "$work/BUG.json" 'd["panic"]["pid"], d["panic"]["comm"]')" = "(1, 'init')"
 
 # The ELF dump and flattened dumps made from it.

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modules.h"
+#include "util.h"
+
+/* MODULE_NAME_LEN: 64 - sizeof(unsigned long). */
+#define MODULE_NAME_LEN 56
+#define MODULES_MAX 8192U
+#define MODULE_SYMS_MAX (1U << 20)
+#define ELF64_SYM_SIZE 24
+/* The core regions of a module: one layout up to 6.3; text, data, rodata
+ * and ro_after_init (mem[MOD_TEXT..MOD_RO_AFTER_INIT]) from 6.4. */
+#define MODULE_REGIONS 4
+
+struct module_region {
+        uint64_t base, size;
+};
+
+struct kmodule {
+        char name[MODULE_NAME_LEN + 1];
+        struct module_region regions[MODULE_REGIONS];
+        unsigned n_regions;
+        uint64_t kallsyms;              /* struct mod_kallsyms * */
+        bool syms_tried;
+        uint8_t *syms;                  /* Elf64_Sym[n_syms] */
+        uint32_t n_syms;
+        uint64_t strtab;
+};
+
+struct kmodules {
+        const struct kmem *mem;
+        struct kmodule *v;
+        size_t n;
+        /* struct mod_kallsyms */
+        uint64_t off_symtab, off_num_symtab, off_strtab;
+};
+
+struct layout {
+        uint64_t list, name, kallsyms;
+        bool mem_array;                 /* 6.4+: mem[] */
+        uint64_t mem, mem_stride, mem_base, mem_size;
+        uint64_t core_base, core_size;  /* up to 6.3: core_layout */
+};
+
+static int read_layout(struct kbtf *b, struct layout *l, struct kmodules *m, char *err, size_t errlen) {
+        if (kbtf_member_offset(b, "module", "list", &l->list) < 0 ||
+            kbtf_member_offset(b, "module", "name", &l->name) < 0 ||
+            kbtf_member_offset(b, "module", "kallsyms", &l->kallsyms) < 0 ||
+            kbtf_member_offset(b, "mod_kallsyms", "symtab", &m->off_symtab) < 0 ||
+            kbtf_member_offset(b, "mod_kallsyms", "num_symtab", &m->off_num_symtab) < 0 ||
+            kbtf_member_offset(b, "mod_kallsyms", "strtab", &m->off_strtab) < 0)
+                return set_error(-ENODATA, err, errlen, "the kernel's BTF does not describe struct module");
+        if (kbtf_member_offset(b, "module", "mem", &l->mem) >= 0 &&
+            kbtf_struct_size(b, "module_memory", &l->mem_stride) >= 0 &&
+            kbtf_member_offset(b, "module_memory", "base", &l->mem_base) >= 0 &&
+            kbtf_member_offset(b, "module_memory", "size", &l->mem_size) >= 0) {
+                l->mem_array = true;
+                return 0;
+        }
+        if (kbtf_member_offset(b, "module", "core_layout.base", &l->core_base) >= 0 &&
+            kbtf_member_offset(b, "module", "core_layout.size", &l->core_size) >= 0)
+                return 0;
+        return set_error(-ENODATA, err, errlen, "the kernel's struct module has neither mem[] nor core_layout");
+}
+
+static bool kernel_pointer(uint64_t p) {
+        return p >> 63;
+}
+
+static int read_module(const struct kmem *mem, const struct layout *l, uint64_t mod, struct kmodule *km) {
+        uint32_t size;
+        int r;
+
+        r = kmem_read(mem, mod + l->name, km->name, MODULE_NAME_LEN);
+        if (r < 0)
+                return r;
+        km->name[MODULE_NAME_LEN] = '\0';
+        if (!km->name[0])
+                return -EBADMSG;
+        for (const char *c = km->name; *c; c++)
+                if (*c <= ' ' || *c > '~')
+                        return -EBADMSG;
+        for (unsigned i = 0; i < (l->mem_array ? MODULE_REGIONS : 1U); i++) {
+                struct module_region *rg = &km->regions[km->n_regions];
+                uint64_t at = l->mem_array ? mod + l->mem + i * l->mem_stride : 0;
+
+                r = kmem_read_u64(mem, l->mem_array ? at + l->mem_base : mod + l->core_base, &rg->base);
+                if (r >= 0)
+                        r = kmem_read_u32(mem, l->mem_array ? at + l->mem_size : mod + l->core_size, &size);
+                if (r < 0)
+                        return r;
+                rg->size = size;
+                if (kernel_pointer(rg->base) && rg->size > 0 && rg->base + rg->size > rg->base)
+                        km->n_regions++;
+        }
+        r = kmem_read_u64(mem, mod + l->kallsyms, &km->kallsyms);
+        if (r < 0)
+                return r;
+        return 0;
+}
+
+int kmodules_load(const struct kmem *mem, uint64_t head, struct kbtf *btf, struct kmodules **ret, char *err,
+                  size_t errlen) {
+        struct kmodules *m;
+        struct layout l = {};
+        uint64_t next;
+        int r;
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->mem = mem;
+        r = read_layout(btf, &l, m, err, errlen);
+        if (r < 0)
+                goto fail;
+        r = kmem_read_u64(mem, head, &next);
+        if (r < 0) {
+                r = set_error(-ENODATA, err, errlen, "cannot read the `modules` list: %s", strerror(-r));
+                goto fail;
+        }
+        /* A corrupt list may loop or point anywhere: bounded, and every
+         * entry must be a kernel address that reads as a module. */
+        while (next != head) {
+                struct kmodule km = {};
+                struct kmodule *v;
+
+                if (m->n >= MODULES_MAX || !kernel_pointer(next) || next < l.list) {
+                        r = set_error(-EBADMSG, err, errlen, "the `modules` list is corrupt after %zu modules", m->n);
+                        goto fail;
+                }
+                r = read_module(mem, &l, next - l.list, &km);
+                if (r < 0) {
+                        r = set_error(-EBADMSG, err, errlen, "module %zu of the `modules` list cannot be read", m->n);
+                        goto fail;
+                }
+                v = realloc(m->v, (m->n + 1) * sizeof(*v));
+                if (!v) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                m->v = v;
+                m->v[m->n++] = km;
+                r = kmem_read_u64(mem, next, &next);
+                if (r < 0) {
+                        r = set_error(-EBADMSG, err, errlen, "the `modules` list breaks after %zu modules", m->n);
+                        goto fail;
+                }
+        }
+        *ret = m;
+        return 0;
+fail:
+        kmodules_free(m);
+        return r;
+}
+
+void kmodules_free(struct kmodules *m) {
+        if (!m)
+                return;
+        for (size_t i = 0; i < m->n; i++)
+                free(m->v[i].syms);
+        free(m->v);
+        free(m);
+}
+
+size_t kmodules_count(const struct kmodules *m) {
+        return m->n;
+}
+
+const char *kmodules_name(const struct kmodules *m, size_t i) {
+        return i < m->n ? m->v[i].name : NULL;
+}
+
+static struct kmodule *find_owner(struct kmodules *m, uint64_t addr, const struct module_region **region) {
+        for (size_t i = 0; i < m->n; i++)
+                for (unsigned k = 0; k < m->v[i].n_regions; k++) {
+                        const struct module_region *rg = &m->v[i].regions[k];
+                        if (addr >= rg->base && addr - rg->base < rg->size) {
+                                *region = rg;
+                                return &m->v[i];
+                        }
+                }
+        return NULL;
+}
+
+const char *kmodules_owner(struct kmodules *m, uint64_t addr) {
+        const struct module_region *rg;
+        struct kmodule *km = find_owner(m, addr, &rg);
+        return km ? km->name : NULL;
+}
+
+/* The module's own symbol table (struct mod_kallsyms), read on first use. */
+static bool load_syms(struct kmodules *m, struct kmodule *km) {
+        uint64_t symtab;
+        uint32_t n;
+
+        if (km->syms_tried)
+                return km->syms != NULL;
+        km->syms_tried = true;
+        if (!kernel_pointer(km->kallsyms) || kmem_read_u64(m->mem, km->kallsyms + m->off_symtab, &symtab) < 0 ||
+            kmem_read_u32(m->mem, km->kallsyms + m->off_num_symtab, &n) < 0 ||
+            kmem_read_u64(m->mem, km->kallsyms + m->off_strtab, &km->strtab) < 0)
+                return false;
+        if (n == 0 || n > MODULE_SYMS_MAX || !kernel_pointer(symtab) || !kernel_pointer(km->strtab))
+                return false;
+        km->syms = malloc((size_t) n * ELF64_SYM_SIZE);
+        if (!km->syms)
+                return false;
+        if (kmem_read(m->mem, symtab, km->syms, (size_t) n * ELF64_SYM_SIZE) < 0) {
+                free(km->syms);
+                km->syms = NULL;
+                return false;
+        }
+        km->n_syms = n;
+        return true;
+}
+
+/* Symbol name at strtab + off; strings near the end of the module's memory
+ * are read in shorter pieces. */
+static bool sym_name(struct kmodules *m, const struct kmodule *km, uint32_t off, char *buf, size_t len) {
+        for (size_t want = len - 1; want >= 8; want /= 2)
+                if (kmem_read(m->mem, km->strtab + off, buf, want) >= 0) {
+                        buf[want] = '\0';
+                        return buf[0] != '\0';
+                }
+        return false;
+}
+
+/* ARM and RISC-V mapping symbols ($x, $d, $a...) mark code and data; the
+ * kernel never names an address by them. */
+static bool mapping_symbol(const char *name) {
+        return name[0] == '$' || (name[0] == '.' && name[1] == 'L');
+}
+
+char *kmodules_format(struct kmodules *m, uint64_t addr) {
+        const struct module_region *rg;
+        struct kmodule *km = find_owner(m, addr, &rg);
+        char name[128];
+        int64_t skip[8];
+        char *out;
+
+        if (!km || !load_syms(m, km))
+                return NULL;
+        /* As the kernel does: the nearest symbol at or below addr in the
+         * same region, sized up to the next symbol or the region's end. */
+        for (unsigned attempt = 0; attempt < ELEMENTSOF(skip); attempt++) {
+                uint64_t best = 0, next = rg->base + rg->size;
+                int64_t best_i = -1;
+
+                for (uint32_t i = 1; i < km->n_syms; i++) {
+                        const uint8_t *s = km->syms + (size_t) i * ELF64_SYM_SIZE;
+                        uint16_t shndx = kmem_le16(s + 6);
+                        uint64_t v = kmem_le64(s + 8);
+
+                        if (v == 0 || shndx == 0 /* SHN_UNDEF */ || v < rg->base || v >= rg->base + rg->size)
+                                continue;
+                        if (v <= addr && (best_i < 0 || v > best)) {
+                                bool skipped = false;
+                                for (unsigned k = 0; k < attempt; k++)
+                                        skipped = skipped || skip[k] == (int64_t) i;
+                                if (skipped)
+                                        continue;
+                                best = v;
+                                best_i = i;
+                        } else if (v > addr && v < next)
+                                next = v;
+                }
+                if (best_i < 0)
+                        return NULL;
+                const uint8_t *s = km->syms + (size_t) best_i * ELF64_SYM_SIZE;
+                if (!sym_name(m, km, kmem_le32(s), name, sizeof(name)))
+                        return NULL;
+                if (mapping_symbol(name)) {
+                        skip[attempt] = best_i;
+                        continue;
+                }
+                if (asprintf(&out, "%s+0x%" PRIx64 "/0x%" PRIx64 " [%s]", name, addr - best, next - best, km->name) <
+                    0)
+                        return NULL;
+                return out;
+        }
+        return NULL;
+}
+
+bool kmodules_area(const char *arch, uint64_t addr, uint64_t stext) {
+        if (streq_ptr(arch, "x86_64"))
+                /* MODULES_VADDR (after the 1 GiB kernel image) to MODULES_END. */
+                return addr >= UINT64_C(0xffffffffc0000000) && addr < UINT64_C(0xffffffffff000000);
+        if (streq_ptr(arch, "aarch64"))
+                /* Within the 2 GiB (4 GiB with KASLR) the kernel keeps
+                 * modules around its image. */
+                return stext != 0 && addr >= stext - (UINT64_C(2) << 30) && addr < stext + (UINT64_C(2) << 30);
+        return false;
+}
