@@ -596,6 +596,27 @@ static int stream_names(struct kallsyms *ks, uint32_t first, const char *const *
         return (int) total;
 }
 
+int kallsyms_next_gap(struct kallsyms *ks, uint64_t from, uint64_t min_gap, uint64_t *lo, uint64_t *hi) {
+        int64_t k = find_le_from(ks, *hi ? *hi : from, 0);
+        uint64_t prev, cur;
+        uint32_t i;
+
+        if (ks->read_error)
+                return -EIO;
+        i = k < 0 ? 0 : (uint32_t) k;
+        prev = addr_at(ks, i);
+        for (i++; i < ks->n && !ks->read_error; i++) {
+                cur = addr_at(ks, i);
+                if (prev >= from && cur > prev && cur - prev >= min_gap) {
+                        *lo = prev;
+                        *hi = cur;
+                        return 0;
+                }
+                prev = cur;
+        }
+        return ks->read_error ? -EIO : -ENOENT;
+}
+
 int kallsyms_addresses_above(struct kallsyms *ks, uint64_t min_addr, const char *const *names, size_t n,
                              uint64_t *addrs) {
         _cleanup_free_ bool *found = calloc(MAX(n, (size_t) 1), sizeof(bool));

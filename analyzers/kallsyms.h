@@ -50,5 +50,11 @@ int kallsyms_addresses(struct kallsyms *ks, const char *const *names, size_t n, 
 int kallsyms_addresses_above(struct kallsyms *ks, uint64_t min_addr, const char *const *names, size_t n,
                              uint64_t *addrs);
 
+/* The next two neighbouring symbols at or above `from` that lie at least
+ * min_gap apart, [*lo, *hi]: a stretch of memory with no symbol inside,
+ * found from the address table alone. Start with *lo = *hi = 0; call again
+ * with the result to go on after it. -ENOENT when there is no such gap. */
+int kallsyms_next_gap(struct kallsyms *ks, uint64_t from, uint64_t min_gap, uint64_t *lo, uint64_t *hi);
+
 /* "name+0x1a/0x40", or NULL (caller frees) when addr does not resolve. */
 char *kallsyms_format(struct kallsyms *ks, uint64_t addr);
