@@ -55,6 +55,12 @@ struct vmc_dump {
                 uint64_t start, end;    /* [start, end) kernel virtual */
                 uint64_t phys_off;      /* physical = virtual + phys_off (mod 2^64) */
         } kimage;
+        /* The kernel's page tables walked from init_top_pgt, for the other
+         * kernel addresses (modules, vmalloc, the direct map). */
+        struct {
+                bool valid;
+                addrxlat_meth_t meth;
+        } pgt;
         int fds[64];
         unsigned n_fds;
 
@@ -65,6 +71,8 @@ struct vmc_dump {
         /* flattened */
         struct flat *flat;
         struct kdumpc *kdumpc;
+        /* Ours: pages from phys_read (the flattened reader's translation,
+         * and the page-table walks of both readers). */
         addrxlat_ctx_t *xctx;
         addrxlat_sys_t *xsys;
         addrxlat_opt_t xopts[8];
@@ -264,21 +272,19 @@ static void xlat_put_page(const addrxlat_buffer_t *buf) {
 static addrxlat_status xlat_get_page(const addrxlat_cb_t *cb, addrxlat_buffer_t *buf) {
         struct vmc_dump *d = cb->priv;
         uint64_t pfn = buf->addr.addr / d->info.page_size;
-        const uint8_t *p;
         void *copy;
-        int r = 0;
 
         if (buf->addr.as != ADDRXLAT_MACHPHYSADDR && buf->addr.as != ADDRXLAT_KPHYSADDR)
                 return addrxlat_ctx_err(d->xctx, ADDRXLAT_ERR_NOTIMPL, "address space not readable");
-        p = cached_page(d, pfn, &r);
-        if (!p)
-                return addrxlat_ctx_err(d->xctx, ADDRXLAT_ERR_NODATA, "page %" PRIx64 " not in the dump", pfn);
         /* libaddrxlat keeps pages until put_page(), longer than a slot of
-         * our cache lives: it gets its own copy. */
+         * a cache lives: it gets its own copy. */
         copy = malloc(d->info.page_size);
         if (!copy)
                 return addrxlat_ctx_err(d->xctx, ADDRXLAT_ERR_NOMEM, "out of memory");
-        memcpy(copy, p, d->info.page_size);
+        if (d->phys_read(d, pfn * d->info.page_size, copy, d->info.page_size) < 0) {
+                free(copy);
+                return addrxlat_ctx_err(d->xctx, ADDRXLAT_ERR_NODATA, "page %" PRIx64 " not in the dump", pfn);
+        }
         buf->addr.addr = pfn * d->info.page_size;
         buf->ptr = copy;
         buf->priv = copy;
@@ -412,6 +418,28 @@ static void parse_elf_notes(struct vmc_dump *d, const uint8_t *p, size_t len) {
         }
 }
 
+/* A libaddrxlat context that reads physical pages with d->phys_read and
+ * answers symbol questions from VMCOREINFO. */
+static int xctx_new(struct vmc_dump *d) {
+        addrxlat_cb_t *cb;
+
+        d->xctx = addrxlat_ctx_new();
+        if (!d->xctx)
+                return -ENOMEM;
+        cb = addrxlat_ctx_add_cb(d->xctx);
+        if (!cb)
+                return -ENOMEM;
+        cb->priv = d;
+        cb->get_page = xlat_get_page;
+        cb->read_caps = xlat_read_caps;
+        cb->reg_value = xlat_reg;
+        cb->sym_value = xlat_sym;
+        cb->sym_sizeof = xlat_sizeof;
+        cb->sym_offsetof = xlat_offsetof;
+        cb->num_value = xlat_num;
+        return 0;
+}
+
 static int open_flattened(struct vmc_dump *d, char *err, size_t errlen) {
         const struct kdumpc_info *ki;
         const uint8_t *notes;
@@ -420,7 +448,6 @@ static int open_flattened(struct vmc_dump *d, char *err, size_t errlen) {
         size_t len;
         addrxlat_opt_t *opts = d->xopts;
         unsigned n_opts = 0;
-        addrxlat_cb_t *cb;
         int r;
 
         if (d->n_fds != 1)
@@ -457,21 +484,13 @@ static int open_flattened(struct vmc_dump *d, char *err, size_t errlen) {
 
         /* Address translation: libaddrxlat walks the page tables with the
          * VMCOREINFO answers and pages we give it, as in libkdumpfile. */
-        d->xctx = addrxlat_ctx_new();
+        d->phys_read = flat_phys_read;
+        r = xctx_new(d);
+        if (r < 0)
+                return r;
         d->xsys = addrxlat_sys_new();
-        if (!d->xctx || !d->xsys)
+        if (!d->xsys)
                 return -ENOMEM;
-        cb = addrxlat_ctx_add_cb(d->xctx);
-        if (!cb)
-                return -ENOMEM;
-        cb->priv = d;
-        cb->get_page = xlat_get_page;
-        cb->read_caps = xlat_read_caps;
-        cb->reg_value = xlat_reg;
-        cb->sym_value = xlat_sym;
-        cb->sym_sizeof = xlat_sizeof;
-        cb->sym_offsetof = xlat_offsetof;
-        cb->num_value = xlat_num;
 
         addrxlat_opt_arch(&opts[n_opts++], d->info.arch);
         addrxlat_opt_os_type(&opts[n_opts++], "linux");
@@ -483,7 +502,6 @@ static int open_flattened(struct vmc_dump *d, char *err, size_t errlen) {
         assert(n_opts <= ELEMENTSOF(d->xopts));
         d->n_xopts = n_opts;
         d->kv_read = flat_kmem_read;
-        d->phys_read = flat_phys_read;
         return 0;
 }
 
@@ -526,13 +544,71 @@ static void sort_split_set(struct vmc_dump *d) {
 #define X86_64_START_KERNEL_MAP UINT64_C(0xffffffff80000000)
 #define X86_64_MODULES_VADDR UINT64_C(0xffffffffc0000000)
 
+static int pgt_read(struct vmc_dump *d, uint64_t addr, void *buf, size_t len) {
+        uint8_t *out = buf;
+
+        if (!d->xctx && xctx_new(d) < 0)
+                return -ENOMEM;
+
+        while (len > 0) {
+                /* addrxlat_walk() starts the walk itself, from base.addr. */
+                addrxlat_step_t step = { .ctx = d->xctx, .sys = NULL, .meth = &d->pgt.meth,
+                                         .base = { .addr = addr, .as = ADDRXLAT_KVADDR } };
+                size_t n = (size_t) MIN((uint64_t) len, d->info.page_size - addr % d->info.page_size);
+
+                if (addrxlat_walk(&step) != ADDRXLAT_OK || step.base.as != ADDRXLAT_MACHPHYSADDR) {
+                        addrxlat_ctx_clear_err(d->xctx);
+                        return -EFAULT;
+                }
+                if (d->phys_read(d, step.base.addr, out, n) < 0)
+                        return -EFAULT;
+                out += n;
+                addr += n;
+                len -= n;
+        }
+        return 0;
+}
+
 static int dump_kmem_read(void *userdata, uint64_t addr, void *buf, size_t len) {
         struct vmc_dump *d = userdata;
 
         if (d->kimage.valid && addr >= d->kimage.start && addr < d->kimage.end && len <= d->kimage.end - addr &&
             d->phys_read(d, addr + d->kimage.phys_off, buf, len) >= 0)
                 return 0;
+        /* What the page tables do not give (or give wrongly: a read past
+         * the dump's memory) is read as before. */
+        if (d->pgt.valid && (addr >> 63) && pgt_read(d, addr, buf, len) >= 0)
+                return 0;
         return d->kv_read(d, addr, buf, len);
+}
+
+/* libaddrxlat's own set-up for a Linux x86_64 dump also searches the page
+ * tables for the kernel text and direct mappings (about 20 page reads). A
+ * plain 4- or 5-level walk from init_top_pgt, whose physical address the
+ * kernel image window gives, needs only the tables on the way. */
+static void pgt_setup(struct vmc_dump *d) {
+        uint64_t root;
+        int64_t l5 = 0, sme = 0;
+
+        if (!d->kimage.valid || !vmcoreinfo_symbol(d->vi, "init_top_pgt", &root) || root < d->kimage.start ||
+            root >= d->kimage.end)
+                return;
+        (void) vmcoreinfo_number(d->vi, "pgtable_l5_enabled", &l5);
+        (void) vmcoreinfo_number(d->vi, "sme_mask", &sme);
+        d->pgt.meth = (addrxlat_meth_t){
+                .kind = ADDRXLAT_PGT,
+                .target_as = ADDRXLAT_MACHPHYSADDR,
+                .param.pgt = {
+                        .root = { .addr = root + d->kimage.phys_off, .as = ADDRXLAT_MACHPHYSADDR },
+                        .pte_mask = (addrxlat_pte_t) sme,
+                        .pf = {
+                                .pte_format = ADDRXLAT_PTE_X86_64,
+                                .nfields = l5 == 1 ? 6 : 5,
+                                .fieldsz = { 12, 9, 9, 9, 9, 9 },
+                        },
+                },
+        };
+        d->pgt.valid = true;
 }
 
 /* The window is used only when it reads back what VMCOREINFO says: the
@@ -605,6 +681,7 @@ int vmc_dump_open(unsigned n_paths, const char *const *paths, struct vmc_dump **
                 d->info.page_size = 4096;
         d->kmem = (struct kmem){ dump_kmem_read, d };
         kimage_setup(d);
+        pgt_setup(d);
         /* Without the window, a dump whose translation cannot be set up is
          * reported as such now rather than as unreadable memory later. */
         if (!d->kimage.valid && d->xsys && flat_xlat_ready(d) < 0) {
