@@ -18,6 +18,7 @@
  * pattern cost a fresh heap page (a page fault) for every pattern used; the
  * patterns of an engine share one, and each keeps a copy of its groups. */
 struct vre_pool {
+        bool eager;             /* VMCORED_REGEX_EAGER: compile at once */
         pcre2_match_data *md;
         pcre2_match_context *mctx;
         uint32_t ovector_pairs;
@@ -25,7 +26,8 @@ struct vre_pool {
 
 struct vre {
         struct vre_pool *pool;
-        char *pattern;          /* until compiled */
+        const char *pattern;    /* until compiled */
+        char *owned;            /* the pattern, when it is ours to free */
         int compile_error;      /* PCRE2 error code of a failed compile */
         pcre2_code *code;
         PCRE2_SIZE *groups;     /* 2 * (ngroups + 1) bounds of the last match */
@@ -46,6 +48,10 @@ int vre_pool_new(struct vre_pool **ret) {
         }
         pcre2_set_match_limit(p->mctx, VRE_MATCH_LIMIT);
         pcre2_set_depth_limit(p->mctx, VRE_DEPTH_LIMIT);
+        /* Compiling every built-in rule costs more than analyzing a log
+         * with them, and most never match: they compile on first use. The
+         * test suite sets VMCORED_REGEX_EAGER=1 to check them all up front. */
+        p->eager = getenv("VMCORED_REGEX_EAGER") != NULL;
         *ret = p;
         return 0;
 }
@@ -100,28 +106,26 @@ static int compile_now(struct vre *re, char *errbuf, size_t errlen) {
         re->groups = calloc(2 * ((size_t) cap + 1), sizeof(PCRE2_SIZE));
         if (!re->groups)
                 return -ENOMEM;
-        free(re->pattern);
+        free(re->owned);
+        re->owned = NULL;
         re->pattern = NULL;
         return 0;
 }
 
-int vre_compile(struct vre_pool *pool, const char *pattern, struct vre **ret, char *errbuf, size_t errlen) {
+static int vre_new(struct vre_pool *pool, const char *pattern, char *owned, struct vre **ret, char *errbuf,
+                   size_t errlen) {
         struct vre *re;
         int r;
 
         re = calloc(1, sizeof(*re));
-        if (!re)
-                return -ENOMEM;
-        re->pool = pool;
-        re->pattern = strdup(pattern);
-        if (!re->pattern) {
-                free(re);
+        if (!re) {
+                free(owned);
                 return -ENOMEM;
         }
-        /* Compiling every built-in rule costs more than analyzing a log
-         * with them, and most never match: they compile on first use. The
-         * test suite sets VMCORED_REGEX_EAGER=1 to check them all up front. */
-        if (getenv("VMCORED_REGEX_EAGER")) {
+        re->pool = pool;
+        re->pattern = pattern;
+        re->owned = owned;
+        if (pool->eager) {
                 r = compile_now(re, errbuf, errlen);
                 if (r < 0) {
                         vre_free(re);
@@ -132,12 +136,20 @@ int vre_compile(struct vre_pool *pool, const char *pattern, struct vre **ret, ch
         return 0;
 }
 
+int vre_compile(struct vre_pool *pool, const char *pattern, struct vre **ret, char *errbuf, size_t errlen) {
+        return vre_new(pool, pattern, NULL, ret, errbuf, errlen);
+}
+
+int vre_compile_owned(struct vre_pool *pool, char *pattern, struct vre **ret, char *errbuf, size_t errlen) {
+        return vre_new(pool, pattern, pattern, ret, errbuf, errlen);
+}
+
 void vre_free(struct vre *re) {
         if (!re)
                 return;
         free(re->groups);
         pcre2_code_free(re->code);
-        free(re->pattern);
+        free(re->owned);
         free(re);
 }
 

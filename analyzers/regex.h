@@ -17,11 +17,16 @@ struct vre_pool;
 int vre_pool_new(struct vre_pool **ret);
 void vre_pool_free(struct vre_pool *p);
 
-/* Prepares pattern; it is compiled on first use (with VMCORED_REGEX_EAGER set
- * in the environment: now, and then a bad pattern returns -EINVAL and, when
- * errbuf is given, a message naming the offset of the error). A pattern that
- * fails to compile later never matches. pool must outlive the pattern. */
+/* Prepares pattern, which must stay valid until the pattern is compiled (a
+ * string constant); it is compiled on first use (with VMCORED_REGEX_EAGER
+ * set in the environment: now, and then a bad pattern returns -EINVAL and,
+ * when errbuf is given, a message naming the offset of the error). A
+ * pattern that fails to compile later never matches. pool must outlive the
+ * pattern. */
 int vre_compile(struct vre_pool *pool, const char *pattern, struct vre **ret, char *errbuf, size_t errlen);
+/* The same for a pattern built at run time: the vre takes it (also on
+ * failure) and frees it. */
+int vre_compile_owned(struct vre_pool *pool, char *pattern, struct vre **ret, char *errbuf, size_t errlen);
 void vre_free(struct vre *re);
 
 /* Searches subject[start..len). Returns true on a match; the capture groups

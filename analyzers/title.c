@@ -133,7 +133,7 @@ static int compile_alternation(struct vre_pool *pool, const char *const *list, b
                 *ret = NULL;
                 goto out;
         }
-        r = vre_compile(pool, sb.buf, ret, errbuf, errlen);
+        r = vre_compile_owned(pool, strbuf_steal(&sb), ret, errbuf, errlen);
 out:
         strbuf_done(&sb);
         return r;
