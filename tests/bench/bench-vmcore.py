@@ -10,21 +10,31 @@ Usage: tests/bench/bench-vmcore.py [--runs N] [--vmcored build/daemon/vmcored]
 Needs ../shared/fixtures/vmcores, makedumpfile, vmcore-dmesg, xz."""
 import argparse, os, shutil, subprocess, sys, tempfile, time
 
-def measure(cmd, runs):
-    """Median wall time in ms over runs, and peak RSS in MiB of one more run
-    (ru_maxrss of children is a maximum over all of them, so it is taken
-    from /usr/bin/time per command)."""
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - t)
-        if p.returncode not in (0, 3):
-            sys.exit(f"{cmd}: exit {p.returncode}")
+def run_once(cmd):
+    t = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    dt = time.perf_counter() - t
+    if p.returncode not in (0, 3):
+        sys.exit(f"{cmd}: exit {p.returncode}")
+    return dt
+
+def peak_rss(cmd):
+    """Peak RSS in MiB of one run (ru_maxrss of children is a maximum over
+    all of them, so it is taken from /usr/bin/time per command)."""
     out = subprocess.run(['/usr/bin/time', '-f', '%M'] + cmd, stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE, text=True).stderr.strip().splitlines()[-1]
-    times.sort()
-    return times[len(times) // 2] * 1000, int(out) / 1024
+    return int(out) / 1024
+
+def measure(cmds, runs):
+    """Median wall time in ms of each command over runs rounds. Each round
+    runs every command once, in turn: on a shared machine a slow spell then
+    slows all of them alike instead of whichever was being measured, which
+    keeps the side-by-side ratios honest."""
+    times = [[] for _ in cmds]
+    for _ in range(runs):
+        for i, cmd in enumerate(cmds):
+            times[i].append(run_once(cmd))
+    return [sorted(t)[len(t) // 2] * 1000 for t in times]
 
 def main():
     ap = argparse.ArgumentParser()
@@ -57,10 +67,11 @@ def main():
                 ('makedumpfile --dump-dmesg, ELF (log only)', ['makedumpfile', '--dump-dmesg', '-f', elf, os.path.join(tmp, 'md.txt')]),
                 ('vmcored dmesg, ELF (log only)', [a.vmcored, 'dmesg', elf])]
         rows += [(f'vmcored analyze --json, {k}', [a.vmcored, 'analyze', '--json', v]) for k, v in files.items()]
-        print(f"{'command':58s} {'median ms':>10s} {'peak RSS MiB':>13s}")
-        for name, cmd in rows:
-            ms, rss = measure(cmd, a.runs)
-            print(f"{name:58s} {ms:10.1f} {rss:13.1f}")
+        medians = measure([cmd for _, cmd in rows], a.runs)
+        base = medians[1]
+        print(f"{'command':58s} {'median ms':>10s} {'x vmcore-dmesg':>15s} {'peak RSS MiB':>13s}")
+        for (name, cmd), ms in zip(rows, medians):
+            print(f"{name:58s} {ms:10.1f} {ms / base:15.2f} {peak_rss(cmd):13.1f}")
     finally:
         shutil.rmtree(tmp)
 
