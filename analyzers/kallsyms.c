@@ -617,6 +617,28 @@ int kallsyms_next_gap(struct kallsyms *ks, uint64_t from, uint64_t min_gap, uint
         return ks->read_error ? -EIO : -ENOENT;
 }
 
+int kallsyms_gap_below(struct kallsyms *ks, uint64_t from, uint64_t below, uint64_t min_gap, uint64_t *lo,
+                       uint64_t *hi) {
+        int64_t k = find_le_from(ks, below, 0);
+        uint64_t next, cur;
+
+        if (ks->read_error || k < 1)
+                return ks->read_error ? -EIO : -ENOENT;
+        next = addr_at(ks, (uint32_t) k);
+        for (int64_t i = k - 1; i >= 0 && !ks->read_error; i--) {
+                cur = addr_at(ks, (uint32_t) i);
+                if (cur < from)
+                        break;
+                if (next > cur && next - cur >= min_gap) {
+                        *lo = cur;
+                        *hi = next;
+                        return 0;
+                }
+                next = cur;
+        }
+        return ks->read_error ? -EIO : -ENOENT;
+}
+
 int kallsyms_addresses_above(struct kallsyms *ks, uint64_t min_addr, const char *const *names, size_t n,
                              uint64_t *addrs) {
         _cleanup_free_ bool *found = calloc(MAX(n, (size_t) 1), sizeof(bool));

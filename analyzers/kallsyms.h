@@ -56,5 +56,9 @@ int kallsyms_addresses_above(struct kallsyms *ks, uint64_t min_addr, const char 
  * with the result to go on after it. -ENOENT when there is no such gap. */
 int kallsyms_next_gap(struct kallsyms *ks, uint64_t from, uint64_t min_gap, uint64_t *lo, uint64_t *hi);
 
+/* The last such gap in [from, below]: searched downwards from below. */
+int kallsyms_gap_below(struct kallsyms *ks, uint64_t from, uint64_t below, uint64_t min_gap, uint64_t *lo,
+                       uint64_t *hi);
+
 /* "name+0x1a/0x40", or NULL (caller frees) when addr does not resolve. */
 char *kallsyms_format(struct kallsyms *ks, uint64_t addr);

@@ -35,7 +35,7 @@ struct kmodule {
 struct kmodules {
         const struct kmem *mem;
         struct kmodule *v;
-        size_t n;
+        size_t n, cap;
         /* struct mod_kallsyms */
         uint64_t off_symtab, off_num_symtab, off_strtab;
 };
@@ -138,12 +138,16 @@ int kmodules_load(const struct kmem *mem, uint64_t head, struct kbtf *btf, struc
                         r = set_error(-EBADMSG, err, errlen, "module %zu of the `modules` list cannot be read", m->n);
                         goto fail;
                 }
-                v = realloc(m->v, (m->n + 1) * sizeof(*v));
-                if (!v) {
-                        r = -ENOMEM;
-                        goto fail;
+                if (m->n == m->cap) {
+                        size_t cap = MAX(m->cap * 2, (size_t) 32);
+                        v = realloc(m->v, cap * sizeof(*v));
+                        if (!v) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        m->v = v;
+                        m->cap = cap;
                 }
-                m->v = v;
                 m->v[m->n++] = km;
                 r = kmem_read_u64(mem, next, &next);
                 if (r < 0) {

@@ -64,19 +64,43 @@ static void read_uname(struct vmc_vmcore *vm) {
  * BTF and the module list by name reads kallsyms' whole name table (1.5 MiB
  * on a distribution kernel): only for an address where modules live. */
 /* The BTF is one section with no symbol inside: __start_BTF and __stop_BTF
- * are neighbours in the address table, megabytes apart, after the kallsyms
- * tables (which sit in .rodata before it). A gap whose start holds a BTF
- * header is it: finding it reads a quarter of the pages that a search of
- * the names would. */
-static int find_btf(struct vmc_vmcore *vm, uint64_t above, uint64_t *start, uint64_t *stop) {
-        const struct kmem *mem = vmc_dump_kmem(vm->dump);
-        uint64_t lo = 0, hi = 0;
+ * are neighbours in the address table, megabytes apart, at the end of the
+ * read-only data: after the kallsyms tables, just before .data, where
+ * VMCOREINFO names symbols (the page tables, printk's buffer, utsname).
+ * The gap whose start holds a BTF header is it: finding it reads a page or
+ * two of the address table instead of a search through the names. */
+static bool btf_at(struct vmc_vmcore *vm, uint64_t lo) {
         uint8_t h[4];
+        return kmem_read(vmc_dump_kmem(vm->dump), lo, h, sizeof(h)) >= 0 && kmem_le16(h) == 0xeb9f && h[2] == 1;
+}
 
+static int find_btf(struct vmc_vmcore *vm, uint64_t above, uint64_t *start, uint64_t *stop) {
+        static const char *const data_syms[] = { "init_top_pgt", "swapper_pg_dir", "prb", "init_uts_ns",
+                                                 "vmap_area_list", "node_online_map" };
+        const struct vmcoreinfo *vi = vmc_dump_vmcoreinfo(vm->dump);
+        uint64_t lo = 0, hi = 0, data = UINT64_MAX, v;
+
+        for (size_t i = 0; i < ELEMENTSOF(data_syms); i++)
+                if (vmcoreinfo_symbol(vi, data_syms[i], &v) && v > above && v < data)
+                        data = v;
+        /* Alignment before .data can leave a gap of its own: the BTF is
+         * among the last few. */
+        for (unsigned tries = 0; data != UINT64_MAX && tries < 8; tries++) {
+                if (kallsyms_gap_below(vm->kallsyms, above, data, UINT64_C(1) << 20, &lo, &hi) < 0)
+                        break;
+                if (btf_at(vm, lo)) {
+                        *start = lo;
+                        *stop = hi;
+                        return 0;
+                }
+                data = lo;
+        }
+        /* Otherwise upwards from the kallsyms tables. */
+        lo = hi = 0;
         for (unsigned tries = 0; tries < 8; tries++) {
                 if (kallsyms_next_gap(vm->kallsyms, above, UINT64_C(1) << 20, &lo, &hi) < 0)
                         return -ENOENT;
-                if (kmem_read(mem, lo, h, sizeof(h)) >= 0 && kmem_le16(h) == 0xeb9f && h[2] == 1) {
+                if (btf_at(vm, lo)) {
                         *start = lo;
                         *stop = hi;
                         return 0;
