@@ -10,3 +10,4 @@
 
 int cmd_analyze(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);

@@ -110,5 +110,78 @@ check "several paths" 0 "$vmcored" analyze "$data/x86_64-6.1-bug.log" "$data/x86
 contains "several paths: both" "$tmp/out" "kernel panic: sysrq triggered crash"
 check "batch missing dir" 1 "$vmcored" analyze --batch "$tmp/no-such-dir"
 
+# check-config: the configuration file, drop-ins, command line settings and
+# credentials; errors name file, line and key; secrets are never printed.
+conf=$tmp/conf
+mkdir -p "$conf"
+check "check-config: documented defaults parse" 0 "$vmcored" check-config --config "$(dirname "$0")/../../conf/vmcored.conf"
+cp "$tmp/out" "$tmp/documented"
+check "check-config: a named file that is missing" 1 "$vmcored" check-config --config /nonexistent/vmcored.conf
+contains "check-config: missing file named" "$tmp/err" "/nonexistent/vmcored.conf: No such file"
+printf '# nothing set\n' >"$conf/empty.conf"
+check "check-config: built-in defaults" 0 "$vmcored" check-config --config "$conf/empty.conf"
+if cmp -s "$tmp/out" "$tmp/documented"; then ok "check-config: conf/vmcored.conf states the built-in defaults"; else bad "check-config: conf/vmcored.conf states the built-in defaults"; diff "$tmp/out" "$tmp/documented"; fi
+printf '[store]\nurl = file:///srv/crashes\n\n# comment\n[capture]\ndump_levle = 1\n' >"$conf/typo.conf"
+check "check-config: unknown key" 1 "$vmcored" check-config --config "$conf/typo.conf"
+contains "check-config: unknown key names file, line and key" "$tmp/err" "$conf/typo.conf:6: [capture] dump_levle: unknown key"
+printf '[capture]\ndump_level = 32\n' >"$conf/range.conf"
+check "check-config: value out of range" 1 "$vmcored" check-config --config "$conf/range.conf"
+contains "check-config: range message" "$tmp/err" "range.conf:2: [capture] dump_level: '32' is not a number from 0 to 31"
+printf '[upload]\ndump = sometimes\n' >"$conf/enum.conf"
+check "check-config: bad choice" 1 "$vmcored" check-config --config "$conf/enum.conf"
+contains "check-config: choices listed" "$tmp/err" "is not one of always, unknown, never"
+printf '[stor]\nurl = x\n' >"$conf/section.conf"
+check "check-config: unknown section" 1 "$vmcored" check-config --config "$conf/section.conf"
+contains "check-config: section message" "$tmp/err" "section.conf:2: [stor]: unknown section"
+printf 'url = x\n' >"$conf/nosection.conf"
+check "check-config: key before a section" 1 "$vmcored" check-config --config "$conf/nosection.conf"
+printf '[store\nurl = x\n' >"$conf/broken.conf"
+check "check-config: broken line" 1 "$vmcored" check-config --config "$conf/broken.conf"
+contains "check-config: broken line named" "$tmp/err" "broken.conf:1: not an INI line"
+# Drop-ins: read in name order after the file; the last value wins.
+printf '[capture]\ndump_level = 17\n' >"$conf/main.conf"
+mkdir -p "$conf/main.conf.d"
+printf '[capture]\ndump_level = 1\n' >"$conf/main.conf.d/10-a.conf"
+printf '[capture]\ndump_level = 3\n' >"$conf/main.conf.d/20-b.conf"
+printf '[capture]\ndump_level = 99\n' >"$conf/main.conf.d/30-ignored.txt"
+check "check-config: drop-ins" 0 "$vmcored" check-config --config "$conf/main.conf"
+contains "check-config: the last drop-in wins" "$tmp/out" "dump_level = 3"
+printf '[capture]\ncompression = brotli\n' >"$conf/main.conf.d/40-bad.conf"
+check "check-config: error in a drop-in" 1 "$vmcored" check-config --config "$conf/main.conf"
+contains "check-config: drop-in named" "$tmp/err" "main.conf.d/40-bad.conf:2: [capture] compression: 'brotli' is not one of"
+# Command line settings.
+check "check-config: --store and --spool" 0 "$vmcored" check-config --config "$conf/empty.conf" --store s3://bucket/p --spool /tmp/sp --crash-dir /tmp/cd
+contains "check-config: --store applied" "$tmp/out" "url = s3://bucket/p"
+contains "check-config: --spool applied" "$tmp/out" "spool = /tmp/sp"
+check "check-config: malformed store url" 1 "$vmcored" check-config --config "$conf/empty.conf" --store ftp://host/x
+contains "check-config: store url message" "$tmp/err" "not file://, s3://, https:// or sftp://"
+check "check-config: relative file:// path" 1 "$vmcored" check-config --config "$conf/empty.conf" --store file://relative
+check "check-config: plain http refused" 1 "$vmcored" check-config --config "$conf/empty.conf" --store http://127.0.0.1/x
+contains "check-config: http message" "$tmp/err" "allow_http"
+printf '[store]\nallow_http = yes\n' >"$conf/http.conf"
+check "check-config: plain http when allowed" 0 "$vmcored" check-config --config "$conf/http.conf" --store http://127.0.0.1/x
+# Credentials: mode, keys, secrets never printed.
+printf 'access_key = AKIDEXAMPLE\nsecret_key = s3cr3t-value\n' >"$conf/cred"
+chmod 0644 "$conf/cred"
+check "check-config: credentials readable by others refused" 1 "$vmcored" check-config --config "$conf/empty.conf" --credentials "$conf/cred"
+contains "check-config: mode named" "$tmp/err" "mode 0644 lets others read the secrets"
+chmod 0600 "$conf/cred"
+check "check-config: credentials 0600" 0 "$vmcored" check-config --config "$conf/empty.conf" --credentials "$conf/cred"
+contains "check-config: credentials kinds shown" "$tmp/out" "(access_key, secret_key)"
+if grep -q "s3cr3t-value\|AKIDEXAMPLE" "$tmp/out" "$tmp/err"; then bad "check-config: no secret printed"; else ok "check-config: no secret printed"; fi
+printf 'access_key = AKIDEXAMPLE\n\npassword = s3cr3t-value\n' >"$conf/cred2" && chmod 0600 "$conf/cred2"
+check "check-config: unknown credentials key" 1 "$vmcored" check-config --config "$conf/empty.conf" --credentials "$conf/cred2"
+contains "check-config: credentials line named" "$tmp/err" "cred2:3: password: unknown key"
+if grep -q "s3cr3t-value" "$tmp/err"; then bad "check-config: no secret in errors"; else ok "check-config: no secret in errors"; fi
+printf 'access_key = AKIDEXAMPLE\n' >"$conf/cred3" && chmod 0600 "$conf/cred3"
+check "check-config: access_key without secret_key" 1 "$vmcored" check-config --config "$conf/empty.conf" --credentials "$conf/cred3"
+# systemd credentials: a bare name, or the default vmcored-store.
+mkdir -p "$tmp/creds" && printf 'token = t0ken-value\n' >"$tmp/creds/vmcored-store" && chmod 0400 "$tmp/creds/vmcored-store"
+CREDENTIALS_DIRECTORY=$tmp/creds check "check-config: systemd credential by default" 0 "$vmcored" check-config --config "$conf/empty.conf"
+contains "check-config: credential found" "$tmp/out" "$tmp/creds/vmcored-store (token)"
+check "check-config: bare credential name without systemd" 1 "$vmcored" check-config --config "$conf/empty.conf" --credentials mycred
+contains "check-config: says CREDENTIALS_DIRECTORY" "$tmp/err" "CREDENTIALS_DIRECTORY"
+check "check-config: usage error" 2 "$vmcored" check-config --no-such-option
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
