@@ -8,6 +8,7 @@
 #include "config.h"
 #include "credentials.h"
 #include "log.h"
+#include "store-url.h"
 #include "util.h"
 
 static void help(void) {
@@ -31,28 +32,6 @@ static void help(void) {
                VMC_CONFIG_DEFAULT);
 }
 
-/* The store URL's scheme and the minimum each needs; the backends check
- * the rest when they connect. */
-static int check_store_url(const struct vmc_config *c, char *err, size_t errlen) {
-        const char *u = c->store_url;
-
-        if (strncmp(u, "file://", 7) == 0)
-                return u[7] == '/' ? 0 : set_error(-EINVAL, err, errlen, "store url '%s': file:// needs an absolute path (file:///var/lib/...)", u);
-        if (strncmp(u, "s3://", 5) == 0)
-                return u[5] && u[5] != '/' && u[5] != '?' ? 0 : set_error(-EINVAL, err, errlen, "store url '%s': s3:// needs a bucket (s3://bucket/prefix)", u);
-        if (strncmp(u, "sftp://", 7) == 0)
-                return strchr(u + 7, '@') ? 0 : set_error(-EINVAL, err, errlen, "store url '%s': sftp:// needs a user (sftp://user@host/path)", u);
-        if (strncmp(u, "https://", 8) == 0)
-                return u[8] && u[8] != '/' ? 0 : set_error(-EINVAL, err, errlen, "store url '%s': no host", u);
-        if (strncmp(u, "http://", 7) == 0)
-                return c->allow_http ? 0
-                                     : set_error(-EINVAL, err, errlen,
-                                                 "store url '%s': plain http sends dumps and secrets in the clear; "
-                                                 "use https, or set [store] allow_http = yes",
-                                                 u);
-        return set_error(-EINVAL, err, errlen, "store url '%s': not file://, s3://, https:// or sftp://", u);
-}
-
 struct override {
         const char *section, *key, *value, *option;
 };
@@ -73,6 +52,7 @@ int cmd_check_config(int argc, char **argv) {
         const char *path = NULL;
         struct vmc_config cfg;
         struct vmc_credentials cred = {};
+        struct vmc_store_url url = {};
         char err[1024] = "";
         int c, r, ret = 1;
 
@@ -118,7 +98,7 @@ int cmd_check_config(int argc, char **argv) {
                 r = vmc_config_set(&cfg, overrides[i].section, overrides[i].key, overrides[i].value,
                                    overrides[i].option, err, sizeof(err));
         if (r >= 0)
-                r = check_store_url(&cfg, err, sizeof(err));
+                r = vmc_store_url_parse(cfg.store_url, cfg.allow_http, &url, err, sizeof(err));
         if (r >= 0)
                 r = vmc_credentials_load(cfg.credentials, &cred, err, sizeof(err));
         if (r < 0) {
@@ -139,6 +119,7 @@ int cmd_check_config(int argc, char **argv) {
         fprintf(stderr, "vmcored: configuration OK\n");
         ret = 0;
 out:
+        vmc_store_url_done(&url);
         vmc_credentials_done(&cred);
         vmc_config_done(&cfg);
         return ret;

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Store URLs: every scheme, their defaults and each way to get one wrong.
+ * (The configuration file and credentials are tested through
+ * `vmcored check-config` in tests/cli.) */
+
+#include <errno.h>
+
+#include "store-url.h"
+#include "test-helpers.h"
+
+static struct vmc_store_url parse_ok(const char *url, bool allow_http) {
+        struct vmc_store_url u;
+        char err[512] = "";
+        int r = vmc_store_url_parse(url, allow_http, &u, err, sizeof(err));
+        if (r < 0)
+                fail_msg("%s: %s", url, err);
+        return u;
+}
+
+static void parse_bad(const char *url, bool allow_http, const char *says) {
+        struct vmc_store_url u;
+        char err[512] = "";
+        assert_int_equal(vmc_store_url_parse(url, allow_http, &u, err, sizeof(err)), -EINVAL);
+        if (!strstr(err, says))
+                fail_msg("%s: '%s' does not say '%s'", url, err, says);
+        assert_null(u.host);
+        assert_null(u.path);
+}
+
+static void test_file(void **state) {
+        struct vmc_store_url u;
+
+        (void) state;
+        u = parse_ok("file:///var/lib/vmcored/store/", false);
+        assert_int_equal(u.scheme, VMC_STORE_FILE);
+        assert_string_equal(u.path, "/var/lib/vmcored/store");
+        vmc_store_url_done(&u);
+        u = parse_ok("file:///srv/crash%20store", false);
+        assert_string_equal(u.path, "/srv/crash store");
+        vmc_store_url_done(&u);
+        u = parse_ok("file:///", false);
+        assert_string_equal(u.path, "/");
+        vmc_store_url_done(&u);
+        parse_bad("file://relative/dir", false, "absolute path");
+        parse_bad("file:///bad%zzescape", false, "escape");
+        parse_bad("file:///nul%00", false, "escape");
+}
+
+static void test_s3(void **state) {
+        struct vmc_store_url u;
+
+        (void) state;
+        u = parse_ok("s3://crashes", false);
+        assert_int_equal(u.scheme, VMC_STORE_S3);
+        assert_string_equal(u.bucket, "crashes");
+        assert_string_equal(u.path, "");
+        assert_string_equal(u.region, "us-east-1");
+        assert_string_equal(u.endpoint, "https://s3.us-east-1.amazonaws.com");
+        vmc_store_url_done(&u);
+        u = parse_ok("s3://crashes/fleet/a/?endpoint=https://127.0.0.1:7480&region=eu-1", false);
+        assert_string_equal(u.bucket, "crashes");
+        assert_string_equal(u.path, "fleet/a");
+        assert_string_equal(u.endpoint, "https://127.0.0.1:7480");
+        assert_string_equal(u.region, "eu-1");
+        vmc_store_url_done(&u);
+        u = parse_ok("s3://my-bucket.x?region=ap-south-1", false);
+        assert_string_equal(u.endpoint, "https://s3.ap-south-1.amazonaws.com");
+        vmc_store_url_done(&u);
+        u = parse_ok("s3://bkt?endpoint=http%3A%2F%2F127.0.0.1%3A7480", true);
+        assert_string_equal(u.endpoint, "http://127.0.0.1:7480");
+        vmc_store_url_done(&u);
+        parse_bad("s3://bkt?endpoint=http://127.0.0.1:7480", false, "allow_http");
+        parse_bad("s3:///prefix", false, "needs a bucket");
+        parse_bad("s3://Upper/x", false, "not a bucket name");
+        parse_bad("s3://ab", false, "3 to 63");
+        parse_bad("s3://bkt?color=red", false, "unknown parameter 'color'");
+        parse_bad("s3://bkt?endpoint", false, "without '='");
+        parse_bad("s3://bkt?endpoint=ftp://x", false, "endpoint must be");
+        parse_bad("s3://bkt?region=", false, "bad value");
+}
+
+static void test_https_sftp(void **state) {
+        struct vmc_store_url u;
+
+        (void) state;
+        u = parse_ok("https://crash.example.com:8443/upload/", false);
+        assert_int_equal(u.scheme, VMC_STORE_HTTPS);
+        assert_string_equal(u.host, "crash.example.com");
+        assert_int_equal(u.port, 8443);
+        assert_string_equal(u.path, "/upload");
+        vmc_store_url_done(&u);
+        u = parse_ok("https://[::1]:443", false);
+        assert_string_equal(u.host, "[::1]");
+        assert_string_equal(u.path, "");
+        vmc_store_url_done(&u);
+        u = parse_ok("http://127.0.0.1/dav", true);
+        assert_int_equal(u.scheme, VMC_STORE_HTTP);
+        vmc_store_url_done(&u);
+        u = parse_ok("sftp://crash@10.0.0.5:2222/srv/crashes", false);
+        assert_int_equal(u.scheme, VMC_STORE_SFTP);
+        assert_string_equal(u.user, "crash");
+        assert_string_equal(u.host, "10.0.0.5");
+        assert_int_equal(u.port, 2222);
+        assert_string_equal(u.path, "/srv/crashes");
+        vmc_store_url_done(&u);
+        parse_bad("http://127.0.0.1/dav", false, "allow_http");
+        parse_bad("https://", false, "no host");
+        parse_bad("https://host:0/", false, "bad port");
+        parse_bad("https://host:99999/", false, "bad port");
+        parse_bad("https://host:x/", false, "bad port");
+        parse_bad("https://user:pw@host/", false, "no user or password");
+        parse_bad("https://host/x?y=1", false, "no query");
+        parse_bad("https://[::1/", false, "unclosed");
+        parse_bad("sftp://host/x", false, "needs a user");
+        parse_bad("sftp://u:pw@host/x", false, "no password");
+        parse_bad("ftp://host/x", false, "not file://");
+        parse_bad("https://host/a b", false, "spaces");
+        parse_bad("", false, "not file://");
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_file),
+                cmocka_unit_test(test_s3),
+                cmocka_unit_test(test_https_sftp),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
