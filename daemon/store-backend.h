@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What a store backend provides (see store.h for the meaning of each). */
+
+#include "store.h"
+
+struct vmc_store_ops {
+        const char *scheme;
+        int (*open)(struct vmc_store *s, char *err, size_t errlen);
+        void (*close)(struct vmc_store *s);
+        int (*put)(struct vmc_store *s, const char *key, const void *data, size_t len, char *err, size_t errlen);
+        int (*put_fd)(struct vmc_store *s, const char *key, int fd, char *err, size_t errlen);
+        int (*stat)(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen);
+        int (*get)(struct vmc_store *s, const char *key, size_t max, char **data, size_t *len, char *err,
+                   size_t errlen);
+        int (*list)(struct vmc_store *s, const char *prefix, char ***names, size_t *n, char *err, size_t errlen);
+};
+
+struct vmc_store {
+        const struct vmc_store_ops *ops;
+        const struct vmc_store_url *url;
+        const struct vmc_credentials *cred;
+        struct vmc_store_options opt;
+        char *name;
+        void *priv;                     /* the backend's */
+};
+
+extern const struct vmc_store_ops vmc_store_file_ops;

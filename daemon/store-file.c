@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* file:///DIR: the store layout in a directory (a local disk, an NFS mount,
+ * an air-gapped host). Each object is written to a temporary name in its
+ * directory, synced, and renamed into place, and the directory is synced:
+ * after a crash or power loss an object is there whole or not at all. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store-backend.h"
+#include "util.h"
+
+#define COPY_CHUNK (1U << 20)
+
+struct file_store {
+        int root;                       /* the store directory */
+};
+
+static int store_root(struct vmc_store *s) {
+        return ((struct file_store *) s->priv)->root;
+}
+
+static int file_open(struct vmc_store *s, char *err, size_t errlen) {
+        struct file_store *f;
+        int fd;
+
+        /* The store directory itself is created (0755) when missing: the
+         * default store must work on a fresh host. Its parent must exist. */
+        if (mkdir(s->url->path, 0755) < 0 && errno != EEXIST)
+                return set_error(-errno, err, errlen, "%s: cannot create the store directory: %s", s->name,
+                                 strerror(errno));
+        fd = open(s->url->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return set_error(-errno, err, errlen, "%s: %s", s->name, strerror(errno));
+        f = calloc(1, sizeof(*f));
+        if (!f) {
+                close(fd);
+                return -ENOMEM;
+        }
+        f->root = fd;
+        s->priv = f;
+        return 0;
+}
+
+static void file_close(struct vmc_store *s) {
+        struct file_store *f = s->priv;
+        if (!f)
+                return;
+        close(f->root);
+        free(f);
+}
+
+/* Creates the directories of key's parent (mode 0755) and returns an fd of
+ * that directory and the file name's offset in key. */
+static int parent_dir(struct vmc_store *s, const char *key, int *ret, const char **name, char *err, size_t errlen) {
+        int dir = fcntl(store_root(s), F_DUPFD_CLOEXEC, 3);
+        const char *c = key;
+
+        if (dir < 0)
+                return -errno;
+        for (;;) {
+                const char *slash = strchr(c, '/');
+                char part[256];
+                int next;
+
+                if (!slash)
+                        break;
+                if ((size_t) (slash - c) >= sizeof(part)) {
+                        close(dir);
+                        return set_error(-ENAMETOOLONG, err, errlen, "%s: key too long: %s", s->name, key);
+                }
+                memcpy(part, c, (size_t) (slash - c));
+                part[slash - c] = '\0';
+                if (mkdirat(dir, part, 0755) < 0 && errno != EEXIST) {
+                        int e = errno;
+                        close(dir);
+                        return set_error(-e, err, errlen, "%s: cannot create %.*s: %s", s->name, (int) (slash - key),
+                                         key, strerror(e));
+                }
+                next = openat(dir, part, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                close(dir);
+                if (next < 0)
+                        return set_error(-errno, err, errlen, "%s: %.*s: %s", s->name, (int) (slash - key), key,
+                                         strerror(errno));
+                dir = next;
+                c = slash + 1;
+        }
+        *ret = dir;
+        *name = c;
+        return 0;
+}
+
+static int write_all(int fd, const void *data, size_t len) {
+        const char *p = data;
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
+/* Fills the temporary file tmp with data (or fd's contents) and renames it
+ * to name in dir, synced. */
+static int file_store_object(struct vmc_store *s, const char *key, const void *data, size_t len, int src, char *err,
+                             size_t errlen) {
+        const char *name = NULL;
+        char tmp[300];
+        int wdir = -1, fd, r;
+
+        r = parent_dir(s, key, &wdir, &name, err, errlen);
+        if (r < 0)
+                return r;
+        if (snprintf(tmp, sizeof(tmp), ".%s.tmp-%d", name, (int) getpid()) >= (int) sizeof(tmp)) {
+                close(wdir);
+                return set_error(-ENAMETOOLONG, err, errlen, "%s: key too long: %s", s->name, key);
+        }
+        fd = openat(wdir, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0) {
+                r = set_error(-errno, err, errlen, "%s: cannot write %s: %s", s->name, key, strerror(errno));
+                close(wdir);
+                return r;
+        }
+        if (src < 0)
+                r = write_all(fd, data, len);
+        else {
+                _cleanup_free_ char *buf = malloc(COPY_CHUNK);
+                off_t off = 0;
+                r = buf ? 0 : -ENOMEM;
+                while (r >= 0) {
+                        ssize_t n = pread(src, buf, COPY_CHUNK, off);
+                        if (n < 0) {
+                                r = errno == EINTR ? 0 : -errno;
+                                continue;
+                        }
+                        if (n == 0)
+                                break;
+                        r = write_all(fd, buf, (size_t) n);
+                        off += n;
+                }
+        }
+        if (r >= 0 && fsync(fd) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r >= 0)
+                r = -errno;
+        if (r >= 0 && renameat(wdir, tmp, wdir, name) < 0)
+                r = -errno;
+        if (r >= 0 && fsync(wdir) < 0)
+                r = -errno;
+        if (r < 0) {
+                (void) unlinkat(wdir, tmp, 0);
+                r = set_error(r, err, errlen, "%s: cannot store %s: %s", s->name, key, strerror(-r));
+        }
+        close(wdir);
+        return r;
+}
+
+static int file_put(struct vmc_store *s, const char *key, const void *data, size_t len, char *err, size_t errlen) {
+        return file_store_object(s, key, data, len, -1, err, errlen);
+}
+
+static int file_put_fd(struct vmc_store *s, const char *key, int fd, char *err, size_t errlen) {
+        return file_store_object(s, key, NULL, 0, fd, err, errlen);
+}
+
+static int file_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen) {
+        struct stat st;
+
+        if (fstatat(store_root(s), key, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                if (errno == ENOENT || errno == ENOTDIR)
+                        return 0;
+                return set_error(-errno, err, errlen, "%s: %s: %s", s->name, key, strerror(errno));
+        }
+        if (!S_ISREG(st.st_mode))
+                return 0;
+        if (size)
+                *size = (uint64_t) st.st_size;
+        return 1;
+}
+
+static int file_get(struct vmc_store *s, const char *key, size_t max, char **data, size_t *len, char *err,
+                    size_t errlen) {
+        struct stat st;
+        char *buf;
+        ssize_t n;
+        int fd;
+
+        fd = openat(store_root(s), key, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return errno == ENOENT ? -ENOENT
+                                       : set_error(-errno, err, errlen, "%s: %s: %s", s->name, key, strerror(errno));
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t) st.st_size > max) {
+                close(fd);
+                return set_error(-EFBIG, err, errlen, "%s: %s: not a small regular file", s->name, key);
+        }
+        buf = malloc((size_t) st.st_size + 1);
+        if (!buf) {
+                close(fd);
+                return -ENOMEM;
+        }
+        n = pread(fd, buf, (size_t) st.st_size, 0);
+        close(fd);
+        if (n != st.st_size) {
+                free(buf);
+                return set_error(-EIO, err, errlen, "%s: %s: short read", s->name, key);
+        }
+        buf[n] = '\0';
+        *data = buf;
+        *len = (size_t) n;
+        return 0;
+}
+
+static int cmp_names(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static int file_list(struct vmc_store *s, const char *prefix, char ***names, size_t *n, char *err, size_t errlen) {
+        char **v = NULL;
+        size_t count = 0, cap = 0;
+        struct dirent *de;
+        DIR *d;
+        int fd;
+
+        fd = openat(store_root(s), prefix, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : set_error(-errno, err, errlen, "%s: %s: %s", s->name, prefix, strerror(errno));
+        d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return -errno;
+        }
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue; /* ., .., and our temporary files */
+                if (count == cap) {
+                        char **nv = realloc(v, (cap = MAX(cap * 2, (size_t) 16)) * sizeof(char *));
+                        if (!nv)
+                                goto oom;
+                        v = nv;
+                }
+                if (!(v[count] = strdup(de->d_name)))
+                        goto oom;
+                count++;
+        }
+        closedir(d);
+        qsort(v, count, sizeof(char *), cmp_names);
+        *names = v;
+        *n = count;
+        return 0;
+oom:
+        closedir(d);
+        vmc_store_names_free(v, count);
+        return -ENOMEM;
+}
+
+const struct vmc_store_ops vmc_store_file_ops = {
+        .scheme = "file",
+        .open = file_open,
+        .close = file_close,
+        .put = file_put,
+        .put_fd = file_put_fd,
+        .stat = file_stat,
+        .get = file_get,
+        .list = file_list,
+};

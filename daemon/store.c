@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store-backend.h"
+#include "util.h"
+
+/* Keys are ours, but a bad one would write outside the store: relative,
+ * no empty, "." or ".." components, printable. */
+static int check_key(const char *key, char *err, size_t errlen) {
+        const char *c = key;
+
+        if (!*key || *key == '/' || key[strlen(key) - 1] == '/')
+                return set_error(-EINVAL, err, errlen, "bad store key '%s'", key);
+        while (*c) {
+                const char *end = strchr(c, '/');
+                size_t len = end ? (size_t) (end - c) : strlen(c);
+                if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+                        return set_error(-EINVAL, err, errlen, "bad store key '%s'", key);
+                for (size_t i = 0; i < len; i++)
+                        if ((unsigned char) c[i] <= ' ' || c[i] == 0x7f)
+                                return set_error(-EINVAL, err, errlen, "bad store key '%s'", key);
+                c += len + (end ? 1 : 0);
+        }
+        return 0;
+}
+
+int vmc_store_open(const struct vmc_store_url *url, const struct vmc_credentials *cred,
+                   const struct vmc_store_options *opt, struct vmc_store **ret, char *err, size_t errlen) {
+        struct vmc_store *s;
+        int r;
+
+        if (url->scheme != VMC_STORE_FILE)
+                return set_error(-EPROTONOSUPPORT, err, errlen, "%s:// stores are not built yet; use file://",
+                                 vmc_store_scheme_name(url->scheme));
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->ops = &vmc_store_file_ops;
+        s->url = url;
+        s->cred = cred;
+        s->opt = *opt;
+        if (asprintf(&s->name, "file://%s", url->path) < 0) {
+                free(s);
+                return -ENOMEM;
+        }
+        r = s->ops->open(s, err, errlen);
+        if (r < 0) {
+                free(s->name);
+                free(s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+void vmc_store_close(struct vmc_store *s) {
+        if (!s)
+                return;
+        s->ops->close(s);
+        free(s->name);
+        free(s);
+}
+
+const char *vmc_store_name(const struct vmc_store *s) {
+        return s->name;
+}
+
+int vmc_store_put(struct vmc_store *s, const char *key, const void *data, size_t len, char *err, size_t errlen) {
+        int r = check_key(key, err, errlen);
+        return r < 0 ? r : s->ops->put(s, key, data, len, err, errlen);
+}
+
+int vmc_store_put_fd(struct vmc_store *s, const char *key, int fd, char *err, size_t errlen) {
+        int r = check_key(key, err, errlen);
+        return r < 0 ? r : s->ops->put_fd(s, key, fd, err, errlen);
+}
+
+int vmc_store_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen) {
+        int r = check_key(key, err, errlen);
+        return r < 0 ? r : s->ops->stat(s, key, size, err, errlen);
+}
+
+int vmc_store_get(struct vmc_store *s, const char *key, size_t max, char **data, size_t *len, char *err,
+                  size_t errlen) {
+        int r = check_key(key, err, errlen);
+        return r < 0 ? r : s->ops->get(s, key, max, data, len, err, errlen);
+}
+
+int vmc_store_list(struct vmc_store *s, const char *prefix, char ***names, size_t *n, char *err, size_t errlen) {
+        int r = check_key(prefix, err, errlen);
+        *names = NULL;
+        *n = 0;
+        return r < 0 ? r : s->ops->list(s, prefix, names, n, err, errlen);
+}
+
+void vmc_store_names_free(char **names, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+}

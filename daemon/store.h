@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Crash stores: one small interface, a backend chosen by the URL's scheme.
+ * Keys are relative paths ("v1/crashes/ID/report.json"). A stored object is
+ * whole or absent: a reader never sees half of one. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "credentials.h"
+#include "store-url.h"
+
+struct vmc_store;
+
+struct vmc_store_options {
+        unsigned connect_timeout;       /* seconds */
+        unsigned stall_timeout;         /* seconds without progress */
+        unsigned retries;
+        const char *ca_file;            /* NULL or "": the system's */
+};
+
+/* -EPROTONOSUPPORT with a message for a scheme this build cannot store to
+ * yet; the URL and credentials must outlive the store. */
+int vmc_store_open(const struct vmc_store_url *url, const struct vmc_credentials *cred,
+                   const struct vmc_store_options *opt, struct vmc_store **ret, char *err, size_t errlen);
+void vmc_store_close(struct vmc_store *s);
+
+/* A human name for messages ("file:///srv/crashes"). */
+const char *vmc_store_name(const struct vmc_store *s);
+
+/* Stores len bytes under key, replacing what was there. */
+int vmc_store_put(struct vmc_store *s, const char *key, const void *data, size_t len, char *err, size_t errlen);
+
+/* Stores the contents of fd (from its start to its end) under key. */
+int vmc_store_put_fd(struct vmc_store *s, const char *key, int fd, char *err, size_t errlen);
+
+/* 1 and the size when key exists, 0 when it does not. */
+int vmc_store_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen);
+
+/* Reads a small object (at most max bytes) into a new buffer. -ENOENT when
+ * absent. */
+int vmc_store_get(struct vmc_store *s, const char *key, size_t max, char **data, size_t *len, char *err,
+                  size_t errlen);
+
+/* The keys directly under prefix/ (names only, not recursive), sorted. */
+int vmc_store_list(struct vmc_store *s, const char *prefix, char ***names, size_t *n, char *err, size_t errlen);
+
+void vmc_store_names_free(char **names, size_t n);
