@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "util.h"
+
+#define DIGEST_CHUNK (1U << 20)
+
+static void to_hex(const unsigned char *md, char hex[VMC_SHA256_HEX]) {
+        static const char digits[] = "0123456789abcdef";
+        for (unsigned i = 0; i < 32; i++) {
+                hex[2 * i] = digits[md[i] >> 4];
+                hex[2 * i + 1] = digits[md[i] & 15];
+        }
+        hex[64] = '\0';
+}
+
+int vmc_sha256_hex(const void *data, size_t len, char hex[VMC_SHA256_HEX]) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+
+        if (!EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) || n != 32)
+                return -EIO;
+        to_hex(md, hex);
+        return 0;
+}
+
+int vmc_sha256_fd(int fd, char hex[VMC_SHA256_HEX], uint64_t *size) {
+        _cleanup_free_ unsigned char *buf = malloc(DIGEST_CHUNK);
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        EVP_MD_CTX *ctx;
+        uint64_t off = 0;
+        int r = 0;
+
+        if (!buf)
+                return -ENOMEM;
+        ctx = EVP_MD_CTX_new();
+        if (!ctx)
+                return -ENOMEM;
+        if (!EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+                r = -EIO;
+        while (r >= 0) {
+                ssize_t k = pread(fd, buf, DIGEST_CHUNK, (off_t) off);
+                if (k < 0) {
+                        if (errno != EINTR)
+                                r = -errno;
+                        continue;
+                }
+                if (k == 0)
+                        break;
+                if (!EVP_DigestUpdate(ctx, buf, (size_t) k))
+                        r = -EIO;
+                off += (uint64_t) k;
+        }
+        if (r >= 0 && (!EVP_DigestFinal_ex(ctx, md, &n) || n != 32))
+                r = -EIO;
+        EVP_MD_CTX_free(ctx);
+        if (r < 0)
+                return r;
+        to_hex(md, hex);
+        if (size)
+                *size = off;
+        return 0;
+}

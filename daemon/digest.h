@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* SHA-256 (OpenSSL's libcrypto) as lowercase hex, of memory or a file. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VMC_SHA256_HEX 65
+
+int vmc_sha256_hex(const void *data, size_t len, char hex[VMC_SHA256_HEX]);
+
+/* Of fd's whole contents (read with pread from offset 0); *size gets the
+ * number of bytes. */
+int vmc_sha256_fd(int fd, char hex[VMC_SHA256_HEX], uint64_t *size);
