@@ -11,4 +11,6 @@
 
 void log_error(const char *fmt, ...) _printf_(1, 2);
 void log_warning(const char *fmt, ...) _printf_(1, 2);
+/* Progress of long jobs (collect): what was done, when. */
+void log_info(const char *fmt, ...) _printf_(1, 2);
 int log_error_errno(int error, const char *fmt, ...) _printf_(2, 3);

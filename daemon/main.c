@@ -12,6 +12,7 @@ static const struct {
 } commands[] = {
         { "analyze", cmd_analyze, "analyze crash dumps and kernel logs: title, fingerprint, events" },
         { "dmesg", cmd_dmesg, "print the kernel log kept in a crash dump" },
+        { "collect", cmd_collect, "capture a crash: analyze, store the fingerprint, then the dump" },
         { "check-config", cmd_check_config, "check vmcored.conf and the store credentials" },
 };
 
