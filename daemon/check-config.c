@@ -69,10 +69,11 @@ int cmd_check_config(int argc, char **argv) {
 
         printf("[capture]\nspool = %s\ncrash_dir = %s\ndump_level = %u\ncompression = %s\n\n", cfg->spool,
                cfg->crash_dir, cfg->dump_level, cfg->compression);
-        printf("[store]\nurl = %s\ncredentials = %s%s%s\nca_file = %s\nallow_http = %s\n"
+        printf("[store]\nurl = %s\ncredentials = %s%s%s%s\nca_file = %s\nallow_http = %s\n"
                "connect_timeout = %u\nstall_timeout = %u\n\n",
                cfg->store_url, cred->source ?: "(none)",
                cred->access_key ? " (access_key, secret_key)" : "", cred->token ? " (token)" : "",
+               cred->user ? " (user, password)" : "",
                *cfg->ca_file ? cfg->ca_file : "(system)", cfg->allow_http ? "yes" : "no", cfg->connect_timeout,
                cfg->stall_timeout);
         printf("[upload]\ndump = %s\ndumps_per_fingerprint = %u\nretries = %u\n\n[analyze]\nsignatures = %s\n",

@@ -545,7 +545,11 @@ static int run(struct collect *c) {
                 r = store_first(c);
         if (r >= 0 && cfg->upload_dump == VMC_UPLOAD_DUMP_UNKNOWN) {
                 r = count_dumps(c, &dumps);
-                if (r >= 0 && dumps >= cfg->dumps_per_fingerprint) {
+                if (r == -EOPNOTSUPP) {
+                        log_warning("%s; [upload] dump = unknown cannot count dumps there: storing this one",
+                                    c->err);
+                        r = 0;
+                } else if (r >= 0 && dumps >= cfg->dumps_per_fingerprint) {
                         want_dump = false;
                         log_info("the store holds %u dumps of fingerprint %s: this one is not captured", dumps,
                                  c->fingerprint);

@@ -23,6 +23,8 @@ void vmc_credentials_done(struct vmc_credentials *c) {
         wipe_free(c->access_key);
         wipe_free(c->secret_key);
         wipe_free(c->token);
+        wipe_free(c->user);
+        wipe_free(c->password);
         free(c->source);
         *c = (struct vmc_credentials){};
 }
@@ -86,10 +88,14 @@ static int parse(struct vmc_credentials *c, char *text, char *err, size_t errlen
                         slot = &c->secret_key;
                 else if (strcmp(key, "token") == 0)
                         slot = &c->token;
+                else if (strcmp(key, "user") == 0)
+                        slot = &c->user;
+                else if (strcmp(key, "password") == 0)
+                        slot = &c->password;
                 else
                         return set_error(-EINVAL, err, errlen,
-                                         "%s:%u: %s: unknown key (access_key, secret_key or token)", c->source, line,
-                                         key);
+                                         "%s:%u: %s: unknown key (access_key, secret_key, token, user, password)",
+                                         c->source, line, key);
                 if (!*value)
                         return set_error(-EINVAL, err, errlen, "%s:%u: %s: empty", c->source, line, key);
                 if (*slot)
@@ -100,8 +106,11 @@ static int parse(struct vmc_credentials *c, char *text, char *err, size_t errlen
         }
         if (!c->access_key != !c->secret_key)
                 return set_error(-EINVAL, err, errlen, "%s: access_key and secret_key go together", c->source);
-        if (!c->access_key && !c->token)
-                return set_error(-EINVAL, err, errlen, "%s: no access_key/secret_key or token", c->source);
+        if (!c->user != !c->password)
+                return set_error(-EINVAL, err, errlen, "%s: user and password go together", c->source);
+        if (!c->access_key && !c->token && !c->user)
+                return set_error(-EINVAL, err, errlen, "%s: no access_key/secret_key, token or user/password",
+                                 c->source);
         return 0;
 }
 

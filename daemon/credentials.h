@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Store secrets: a file of "access_key = ...", "secret_key = ..." (S3) or
- * "token = ..." (HTTPS bearer), '#' comments. It must not be readable by
+/* Store secrets: a file of "access_key = ...", "secret_key = ..." (S3),
+ * "token = ..." (HTTPS bearer) or "user = ..." and "password = ..." (HTTPS
+ * basic authentication), '#' comments. It must not be readable by
  * group or others (0600 or stricter) or it is refused. A name without a
  * slash is a systemd credential: $CREDENTIALS_DIRECTORY/NAME (LoadCredential=
  * in the unit). Secrets never appear in messages: errors name the file,
@@ -13,7 +14,7 @@
 #define VMC_CREDENTIAL_NAME "vmcored-store"
 
 struct vmc_credentials {
-        char *access_key, *secret_key, *token;
+        char *access_key, *secret_key, *token, *user, *password;
         char *source;                   /* the file read */
 };
 

@@ -27,3 +27,4 @@ struct vmc_store {
 };
 
 extern const struct vmc_store_ops vmc_store_file_ops;
+extern const struct vmc_store_ops vmc_store_https_ops;

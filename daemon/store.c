@@ -32,17 +32,35 @@ int vmc_store_open(const struct vmc_store_url *url, const struct vmc_credentials
         struct vmc_store *s;
         int r;
 
-        if (url->scheme != VMC_STORE_FILE)
-                return set_error(-EPROTONOSUPPORT, err, errlen, "%s:// stores are not built yet; use file://",
+        const struct vmc_store_ops *ops;
+        int k;
+
+        switch (url->scheme) {
+        case VMC_STORE_FILE:
+                ops = &vmc_store_file_ops;
+                break;
+        case VMC_STORE_HTTPS:
+        case VMC_STORE_HTTP:
+                ops = &vmc_store_https_ops;
+                break;
+        default:
+                return set_error(-EPROTONOSUPPORT, err, errlen, "%s:// stores are not built yet; use file:// or https://",
                                  vmc_store_scheme_name(url->scheme));
+        }
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        s->ops = &vmc_store_file_ops;
+        s->ops = ops;
         s->url = url;
         s->cred = cred;
         s->opt = *opt;
-        if (asprintf(&s->name, "file://%s", url->path) < 0) {
+        if (url->scheme == VMC_STORE_FILE)
+                k = asprintf(&s->name, "file://%s", url->path);
+        else if (url->port)
+                k = asprintf(&s->name, "%s://%s:%u%s", vmc_store_scheme_name(url->scheme), url->host, url->port, url->path);
+        else
+                k = asprintf(&s->name, "%s://%s%s", vmc_store_scheme_name(url->scheme), url->host, url->path);
+        if (k < 0) {
                 free(s);
                 return -ENOMEM;
         }

@@ -169,9 +169,9 @@ chmod 0600 "$conf/cred"
 check "check-config: credentials 0600" 0 "$vmcored" check-config --config "$conf/empty.conf" --credentials "$conf/cred"
 contains "check-config: credentials kinds shown" "$tmp/out" "(access_key, secret_key)"
 if grep -q "s3cr3t-value\|AKIDEXAMPLE" "$tmp/out" "$tmp/err"; then bad "check-config: no secret printed"; else ok "check-config: no secret printed"; fi
-printf 'access_key = AKIDEXAMPLE\n\npassword = s3cr3t-value\n' >"$conf/cred2" && chmod 0600 "$conf/cred2"
+printf 'access_key = AKIDEXAMPLE\n\nsecret = s3cr3t-value\n' >"$conf/cred2" && chmod 0600 "$conf/cred2"
 check "check-config: unknown credentials key" 1 "$vmcored" check-config --config "$conf/empty.conf" --credentials "$conf/cred2"
-contains "check-config: credentials line named" "$tmp/err" "cred2:3: password: unknown key"
+contains "check-config: credentials line named" "$tmp/err" "cred2:3: secret: unknown key"
 if grep -q "s3cr3t-value" "$tmp/err"; then bad "check-config: no secret in errors"; else ok "check-config: no secret in errors"; fi
 printf 'access_key = AKIDEXAMPLE\n' >"$conf/cred3" && chmod 0600 "$conf/cred3"
 check "check-config: access_key without secret_key" 1 "$vmcored" check-config --config "$conf/empty.conf" --credentials "$conf/cred3"

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# vmcored collect into an HTTPS store (nginx, dav PUT, on 127.0.0.1 with a
+# CA of its own): the crash arrives whole with basic auth and with a bearer
+# token; a wrong password is one attempt, not a retry loop; an untrusted
+# certificate is refused and said so; a store that is down is retried with
+# backoff and the crash kept in the spool; plain http is refused unless
+# allowed; a second collect sees the crash complete.
+# Usage: test-collect-https.sh VMCORED SHARED_DIR WORK_DIR
+set -u
+vmcored=$1 shared=$2 work=$3
+here=$(cd "$(dirname "$0")" && pwd)
+fixtures=$shared/fixtures/vmcores
+pass=0 fail=0
+
+if [ ! -d "$fixtures" ]; then
+        echo "SKIP: $fixtures is missing: the HTTPS store tests did NOT run" >&2
+        exit 77
+fi
+for tool in nginx openssl makedumpfile xz python3 sha256sum; do
+        command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed: the HTTPS store tests did NOT run" >&2; exit 77; }
+done
+rm -rf "$work" && mkdir -p "$work"
+srv=$work/server
+trap 'bash "$here/https-server.sh" stop "$srv"' EXIT
+port=$(bash "$here/https-server.sh" start "$srv" "pw-$$" "T0KEN-$$") || { echo "FAIL: nginx did not start"; exit 1; }
+
+ok() { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+secret() { printf "$1" >"$2" && chmod 0600 "$2"; }
+
+xz -dc "$fixtures/SYSRQ/vmcore.elf.xz" >"$work/sysrq.elf"
+printf '[store]\nca_file = %s\n[upload]\nretries = 2\n' "$srv/ca.crt" >"$work/ca.conf"
+secret "user = crash\npassword = pw-$$\n" "$work/basic.cred"
+secret "token = T0KEN-$$\n" "$work/bearer.cred"
+secret 'user = crash\npassword = wrong\n' "$work/wrong.cred"
+
+# ---- basic auth ----
+url=https://127.0.0.1:$port/basic/crashes
+"$vmcored" collect --config "$work/ca.conf" --credentials "$work/basic.cred" --vmcore "$work/sysrq.elf" \
+        --spool "$work/spool" --store "$url" >"$work/basic.out" 2>"$work/basic.err"
+check "basic: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/basic.err"
+id=$(cat "$work/basic.out")
+crash=$srv/www/basic/crashes/v1/crashes/$id
+for f in report.json dmesg.txt vmcore MANIFEST.json; do
+        check "basic: $f arrived" test -s "$crash/$f"
+done
+for f in report.json dmesg.txt vmcore; do
+        check "basic: $f SHA-256 matches MANIFEST" test "$(sha256sum <"$crash/$f" | cut -d' ' -f1)" = \
+                "$(json "$crash/MANIFEST.json" "d['files']['$f']['sha256']")"
+done
+check "basic: the dump is the spool's" cmp -s "$crash/vmcore" "$work/spool/$id/vmcore"
+fp=$(json "$crash/report.json" 'd["fingerprint"]')
+check "basic: fingerprint record with the dump" test "$(json "$srv/www/basic/crashes/v1/fingerprints/$fp/$id.json" 'd["dump"]')" = True
+check "basic: stored dump analyzes to the same title" test \
+        "$("$vmcored" analyze --json "$crash/vmcore" | python3 -c 'import json,sys; print(json.load(sys.stdin)["title"])')" = \
+        "$(json "$crash/report.json" 'd["title"]')"
+check "basic: no secret in the output" test -z "$(grep -l "pw-$$" "$work/basic.out" "$work/basic.err")"
+
+"$vmcored" collect --config "$work/ca.conf" --credentials "$work/basic.cred" --vmcore "$work/sysrq.elf" \
+        --spool "$work/spool" --store "$url" >"$work/again.out" 2>"$work/again.err"
+check "again: exit 0" test $? -eq 0
+check "again: already complete (HEAD on MANIFEST)" grep -q "already complete" "$work/again.err"
+
+# ---- bearer token ----
+"$vmcored" collect --config "$work/ca.conf" --credentials "$work/bearer.cred" --vmcore "$work/sysrq.elf" \
+        --spool "$work/spool-bearer" --store "https://127.0.0.1:$port/bearer" >"$work/bearer.out" 2>"$work/bearer.err"
+check "bearer: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/bearer.err"
+check "bearer: MANIFEST arrived" test -s "$srv/www/bearer/v1/crashes/$(cat "$work/bearer.out")/MANIFEST.json"
+
+# ---- failures ----
+before=$(grep -c ' 401 ' "$srv/access.log")
+"$vmcored" collect --config "$work/ca.conf" --credentials "$work/wrong.cred" --vmcore "$work/sysrq.elf" \
+        --spool "$work/spool-wrong" --store "https://127.0.0.1:$port/basic/other" >/dev/null 2>"$work/wrong.err"
+check "wrong password: exit 4 (kept in the spool)" test $? -eq 4
+check "wrong password: says 401 and what to check" grep -q "HTTP 401 (check \[store\] credentials)" "$work/wrong.err"
+check "wrong password: one attempt, no retry loop" test "$(( $(grep -c ' 401 ' "$srv/access.log") - before ))" -eq 1
+check "wrong password: no retry said" test -z "$(grep retrying "$work/wrong.err")"
+check "wrong password: dump kept in the spool" test -s "$work/spool-wrong/$(ls "$work/spool-wrong")/vmcore"
+
+printf '[upload]\nretries = 2\n' >"$work/noca.conf"
+"$vmcored" collect --config "$work/noca.conf" --credentials "$work/basic.cred" --vmcore "$work/sysrq.elf" \
+        --spool "$work/spool-noca" --store "$url" >/dev/null 2>"$work/noca.err"
+check "untrusted certificate: exit 4" test $? -eq 4
+check "untrusted certificate: said" grep -qi "certificate" "$work/noca.err"
+check "untrusted certificate: not retried" test -z "$(grep retrying "$work/noca.err")"
+
+down=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$vmcored" collect --config "$work/ca.conf" --credentials "$work/basic.cred" --vmcore "$work/sysrq.elf" \
+        --spool "$work/spool-down" --store "https://127.0.0.1:$down/x" >/dev/null 2>"$work/down.err"
+check "store down: exit 4" test $? -eq 4
+check "store down: each attempt logged, with backoff" grep -q "attempt 2 of 3: .*retrying in" "$work/down.err"
+check "store down: gives up after the retries" grep -q "giving up" "$work/down.err"
+check "store down: everything stays in the spool" test -s "$work/spool-down/$(ls "$work/spool-down")/vmcore"
+
+"$vmcored" collect --config "$work/ca.conf" --vmcore "$work/sysrq.elf" --spool "$work/spool-http" \
+        --store "http://127.0.0.1:$port/basic" >/dev/null 2>"$work/http.err"
+check "plain http: refused (exit 1)" test $? -eq 1
+check "plain http: says allow_http" grep -q allow_http "$work/http.err"
+
+echo "collect-https: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
