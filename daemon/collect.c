@@ -396,6 +396,12 @@ static int capture(struct collect *c) {
 
 /* ---- MANIFEST ---- */
 
+/* Keeps a small file in the spool and stores it under key. */
+static int keep_and_store(struct collect *c, const char *file, const char *key, const char *text) {
+        int r = write_spool(c, file, text, strlen(text));
+        return r < 0 ? r : vmc_store_put(c->store, key, text, strlen(text), c->err, sizeof(c->err));
+}
+
 static int add_file(struct collect *c, json_object *files, const char *name) {
         _cleanup_free_ char *path = NULL;
         char hex[VMC_SHA256_HEX];
@@ -451,11 +457,8 @@ static int store_manifest(struct collect *c, bool dump) {
         s = r >= 0 ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                               JSON_C_TO_STRING_NOSLASHESCAPE)
                    : NULL;
-        if (s) {
-                r = write_spool(c, "MANIFEST.json", s, strlen(s));
-                if (r >= 0)
-                        r = vmc_store_put(c->store, key, s, strlen(s), c->err, sizeof(c->err));
-        }
+        if (s)
+                r = keep_and_store(c, "MANIFEST.json", key, s);
         json_object_put(o);
         return r;
 }
@@ -475,9 +478,7 @@ static int store_record_dump(struct collect *c) {
                 return -EBADMSG;
         json_object_object_add(o, "dump", json_object_new_boolean(true));
         s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-        r = write_spool(c, "fingerprint.json", s, strlen(s));
-        if (r >= 0)
-                r = vmc_store_put(c->store, key, s, strlen(s), c->err, sizeof(c->err));
+        r = keep_and_store(c, "fingerprint.json", key, s);
         json_object_put(o);
         return r;
 }
