@@ -32,7 +32,6 @@ enum {
  * memory, more than a whole analysis otherwise takes. */
 struct kbtf {
         const struct kmem *mem;
-        uint64_t size;
         uint64_t types, types_len;      /* kernel addresses */
         uint64_t strs, strs_len;
         uint32_t *type_pos;             /* offset in the type section of id 1, 2, ... */
@@ -278,10 +277,6 @@ int kbtf_struct_size(struct kbtf *b, const char *type, uint64_t *ret) {
         return 0;
 }
 
-size_t kbtf_data_size(const struct kbtf *b) {
-        return (size_t) b->size;
-}
-
 int kbtf_open(const struct kmem *mem, uint64_t start, uint64_t stop, struct kbtf **ret, char *err, size_t errlen) {
         uint64_t hdr_len, type_off, type_len, str_off, str_len;
         uint8_t h[BTF_HEADER_SIZE];
@@ -307,7 +302,6 @@ int kbtf_open(const struct kmem *mem, uint64_t start, uint64_t stop, struct kbtf
         if (!b)
                 return -ENOMEM;
         b->mem = mem;
-        b->size = stop - start;
         b->types = start + hdr_len + type_off;
         b->types_len = type_len;
         b->strs = start + hdr_len + str_off;

@@ -30,14 +30,5 @@ static inline void kbtf_freep(struct kbtf **b) {
  * there (or the BTF is damaged where it would be). */
 int kbtf_member_offset(struct kbtf *b, const char *type, const char *path, uint64_t *ret);
 
-/* Whether struct or union `type` has the member path (see above). */
-static inline int kbtf_has_member(struct kbtf *b, const char *type, const char *path) {
-        uint64_t off;
-        return kbtf_member_offset(b, type, path, &off) >= 0;
-}
-
 /* Size in bytes of struct or union `type`; -ENOENT when absent. */
 int kbtf_struct_size(struct kbtf *b, const char *type, uint64_t *ret);
-
-/* Size in bytes of the BTF data as found in the dump. */
-size_t kbtf_data_size(const struct kbtf *b);

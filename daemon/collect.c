@@ -145,15 +145,19 @@ out:
 static int analyze(struct collect *c) {
         char buf[512] = "";
         size_t have = 0;
-        int fds[2], status;
+        int fds[2], status, r;
         pid_t pid;
 
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return log_error_errno(-errno, "pipe");
         fflush(NULL);
         pid = fork();
-        if (pid < 0)
-                return log_error_errno(-errno, "fork");
+        if (pid < 0) {
+                r = log_error_errno(-errno, "fork");
+                close(fds[0]);
+                close(fds[1]);
+                return r;
+        }
         if (pid == 0) {
                 close(fds[0]);
                 _exit(analyze_child(c, fds[1]));
@@ -301,8 +305,14 @@ static int run_makedumpfile(struct collect *c, const char *spool_dir) {
         }
         fflush(NULL);
         pid = fork();
-        if (pid < 0)
-                return log_error_errno(-errno, "fork");
+        if (pid < 0) {
+                int r = log_error_errno(-errno, "fork");
+                close(errpipe[0]);
+                close(errpipe[1]);
+                if (logfd >= 0)
+                        close(logfd);
+                return r;
+        }
         if (pid == 0) {
                 const char *argv[8];
                 unsigned n = 0;

@@ -6,7 +6,6 @@
 #include "store.h"
 
 struct vmc_store_ops {
-        const char *scheme;
         int (*open)(struct vmc_store *s, char *err, size_t errlen);
         void (*close)(struct vmc_store *s);
         int (*put)(struct vmc_store *s, const char *key, const void *data, size_t len, char *err, size_t errlen);

@@ -264,7 +264,6 @@ oom:
 }
 
 const struct vmc_store_ops vmc_store_file_ops = {
-        .scheme = "file",
         .open = file_open,
         .close = file_close,
         .put = file_put,

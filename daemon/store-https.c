@@ -301,7 +301,6 @@ static int https_list(struct vmc_store *s, const char *prefix, char ***names, si
 }
 
 const struct vmc_store_ops vmc_store_https_ops = {
-        .scheme = "https",
         .open = https_open,
         .close = https_close,
         .put = https_put,
