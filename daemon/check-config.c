@@ -4,7 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "commands.h"
+#include "layout.h"
 #include "log.h"
 #include "settings.h"
 #include "util.h"
@@ -23,16 +29,72 @@ static void help(void) {
                "      --credentials FILE  [store] credentials\n"
                "      --spool DIR         [capture] spool\n"
                "      --crash-dir DIR     [capture] crash_dir\n"
+               "      --probe             also reach the store: write a small test object\n"
+               "                          (v1/probe/HOST-TIME), read it back, delete it\n"
                "  -h, --help              show this help\n"
                "\n"
-               "Exit status: 0 the configuration is valid, 1 it is not (the message names the\n"
-               "file, line and key), 2 usage error.\n",
+               "Exit status: 0 the configuration is valid (and the store works, with --probe),\n"
+               "1 it is not (the message names the file, line and key, or the store's answer),\n"
+               "2 usage error.\n",
                VMC_CONFIG_DEFAULT);
 }
 
+/* Writes, reads back and deletes a small object: the URL, credentials,
+ * certificates or host key, and permissions all work, before a crash
+ * needs them. */
+static int probe_store(const struct vmc_settings *st) {
+        struct vmc_store_options opt;
+        struct vmc_store *store = NULL;
+        char host[VMC_HOST_ID_LEN + 1], key[128], body[256], err[1024] = "", stamp[32];
+        _cleanup_free_ char *back = NULL;
+        struct utsname uts;
+        uint64_t size = 0;
+        size_t len = 0;
+        time_t now = time(NULL);
+        int r;
+
+        if (uname(&uts) < 0 || vmc_host_id(uts.nodename, host) < 0)
+                snprintf(host, sizeof(host), "unknown");
+        strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&now));
+        snprintf(key, sizeof(key), "v1/probe/%s-%s-%d", host, stamp, (int) getpid());
+        snprintf(body, sizeof(body), "vmcored %s probe from host %s at %s\n", PACKAGE_VERSION, host, stamp);
+
+        vmc_settings_store_options(st, &opt);
+        r = vmc_store_open(&st->url, &st->cred, &opt, &store, err, sizeof(err));
+        if (r >= 0)
+                r = vmc_store_put(store, key, body, strlen(body), err, sizeof(err));
+        if (r >= 0) {
+                r = vmc_store_stat(store, key, &size, err, sizeof(err));
+                if (r == 0 || (r > 0 && size != strlen(body)))
+                        r = set_error(-EIO, err, sizeof(err), "%s: %s: written, but %s", vmc_store_name(store), key,
+                                      r == 0 ? "not there afterwards" : "of another size afterwards");
+        }
+        if (r >= 0) {
+                r = vmc_store_get(store, key, 4096, &back, &len, err, sizeof(err));
+                if (r >= 0 && (len != strlen(body) || memcmp(back, body, len) != 0))
+                        r = set_error(-EIO, err, sizeof(err), "%s: %s: read back different", vmc_store_name(store),
+                                      key);
+        }
+        if (r >= 0) {
+                r = vmc_store_delete(store, key, err, sizeof(err));
+                if (r >= 0 && vmc_store_stat(store, key, NULL, err, sizeof(err)) > 0)
+                        r = set_error(-EIO, err, sizeof(err), "%s: %s: still there after deleting it",
+                                      vmc_store_name(store), key);
+        }
+        if (r < 0)
+                log_error("store probe failed: %s", *err ? err : strerror(-r));
+        else
+                fprintf(stderr, "vmcored: store %s OK: wrote, read back and deleted %s\n", vmc_store_name(store),
+                        key);
+        vmc_store_close(store);
+        return r;
+}
+
 int cmd_check_config(int argc, char **argv) {
+        enum { OPT_PROBE = 0x200 };
         static const struct option options[] = {
                 VMC_SETTINGS_OPTIONS,
+                { "probe", no_argument, NULL, OPT_PROBE },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -40,6 +102,7 @@ int cmd_check_config(int argc, char **argv) {
         const struct vmc_config *cfg = &st.cfg;
         const struct vmc_credentials *cred = &st.cred;
         char err[1024] = "";
+        bool probe = false;
         int c, r, ret = 1;
 
         optind = 1;
@@ -47,6 +110,10 @@ int cmd_check_config(int argc, char **argv) {
                 if (c == 'h') {
                         help();
                         return 0;
+                }
+                if (c == OPT_PROBE) {
+                        probe = true;
+                        continue;
                 }
                 r = vmc_settings_option(&st, c, optarg);
                 if (r == -E2BIG) {
@@ -69,17 +136,20 @@ int cmd_check_config(int argc, char **argv) {
 
         printf("[capture]\nspool = %s\ncrash_dir = %s\ndump_level = %u\ncompression = %s\n\n", cfg->spool,
                cfg->crash_dir, cfg->dump_level, cfg->compression);
-        printf("[store]\nurl = %s\ncredentials = %s%s%s%s\nca_file = %s\nallow_http = %s\n"
-               "connect_timeout = %u\nstall_timeout = %u\n\n",
+        printf("[store]\nurl = %s\ncredentials = %s%s%s%s\nca_file = %s\nssh_key = %s\nssh_host_key = %s\n"
+               "allow_http = %s\nconnect_timeout = %u\nstall_timeout = %u\n\n",
                cfg->store_url, cred->source ?: "(none)",
                cred->access_key ? " (access_key, secret_key)" : "", cred->token ? " (token)" : "",
                cred->user ? " (user, password)" : "",
-               *cfg->ca_file ? cfg->ca_file : "(system)", cfg->allow_http ? "yes" : "no", cfg->connect_timeout,
+               *cfg->ca_file ? cfg->ca_file : "(system)", cfg->ssh_key, *cfg->ssh_host_key ? cfg->ssh_host_key : "(none)",
+               cfg->allow_http ? "yes" : "no", cfg->connect_timeout,
                cfg->stall_timeout);
         printf("[upload]\ndump = %s\ndumps_per_fingerprint = %u\nretries = %u\n\n[analyze]\nsignatures = %s\n",
                vmc_upload_dump_to_string(cfg->upload_dump), cfg->dumps_per_fingerprint, cfg->retries, cfg->signatures);
         fprintf(stderr, "vmcored: configuration OK\n");
         ret = 0;
+        if (probe && probe_store(&st) < 0)
+                ret = 1;
 out:
         vmc_settings_done(&st);
         return ret;

@@ -525,7 +525,7 @@ static int run(struct collect *c) {
         {
                 char url[4200];
                 snprintf(url, sizeof(url), "file://%s", cfg->spool);
-                struct vmc_store_options opt = { cfg->connect_timeout, cfg->stall_timeout, cfg->retries, NULL };
+                struct vmc_store_options opt = { .connect_timeout = cfg->connect_timeout };
                 r = vmc_store_url_parse(url, false, &c->spool_url, c->err, sizeof(c->err));
                 if (r >= 0)
                         r = vmc_store_open(&c->spool_url, &c->st.cred, &opt, &c->spool, c->err, sizeof(c->err));
@@ -540,7 +540,8 @@ static int run(struct collect *c) {
                  cfg->spool, c->crash_id, now_ms() - c->t0);
 
         {
-                struct vmc_store_options opt = { cfg->connect_timeout, cfg->stall_timeout, cfg->retries, cfg->ca_file };
+                struct vmc_store_options opt;
+                vmc_settings_store_options(&c->st, &opt);
                 r = vmc_store_open(&c->st.url, &c->st.cred, &opt, &c->store, c->err, sizeof(c->err));
         }
         if (r >= 0) {

@@ -38,6 +38,8 @@ static const struct key keys[] = {
         S("store", "credentials", credentials, false),
         S("store", "ca_file", ca_file, false),
         B("store", "allow_http", allow_http),
+        S("store", "ssh_key", ssh_key, false),
+        S("store", "ssh_host_key", ssh_host_key, false),
         U("store", "connect_timeout", connect_timeout, 1, 3600),
         U("store", "stall_timeout", stall_timeout, 1, 86400),
         E("upload", "dump", upload_dump, upload_dumps),
@@ -65,8 +67,10 @@ int vmc_config_init(struct vmc_config *c) {
         c->store_url = strdup("file:///var/lib/vmcored/store");
         c->credentials = strdup("");
         c->ca_file = strdup("");
+        c->ssh_key = strdup("/etc/vmcored/ssh_key");
+        c->ssh_host_key = strdup("");
         c->signatures = strdup("/etc/vmcored/signatures.d");
-        if (!c->spool || !c->crash_dir || !c->compression || !c->store_url || !c->credentials || !c->ca_file ||
+        if (!c->spool || !c->crash_dir || !c->compression || !c->store_url || !c->credentials || !c->ca_file || !c->ssh_key || !c->ssh_host_key ||
             !c->signatures) {
                 vmc_config_done(c);
                 return -ENOMEM;

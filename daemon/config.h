@@ -29,6 +29,8 @@ struct vmc_config {
         char *credentials;              /* file of access_key/secret_key or token */
         char *ca_file;
         bool allow_http;
+        char *ssh_key;                  /* sftp: the client's private key */
+        char *ssh_host_key;             /* sftp: the server's key fingerprint */
         unsigned connect_timeout;       /* seconds */
         unsigned stall_timeout;         /* seconds without progress */
         /* [upload] */

@@ -56,3 +56,14 @@ void vmc_settings_done(struct vmc_settings *s) {
         vmc_store_url_done(&s->url);
         vmc_config_done(&s->cfg);
 }
+
+void vmc_settings_store_options(const struct vmc_settings *s, struct vmc_store_options *ret) {
+        *ret = (struct vmc_store_options){
+                .connect_timeout = s->cfg.connect_timeout,
+                .stall_timeout = s->cfg.stall_timeout,
+                .retries = s->cfg.retries,
+                .ca_file = s->cfg.ca_file,
+                .ssh_key = s->cfg.ssh_key,
+                .ssh_host_key = s->cfg.ssh_host_key,
+        };
+}

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "credentials.h"
 #include "store-url.h"
+#include "store.h"
 
 #define VMC_SETTINGS_MAX_OVERRIDES 8
 
@@ -44,3 +45,6 @@ int vmc_settings_option(struct vmc_settings *s, int opt, const char *arg);
 /* Loads and checks everything; err says what is wrong in one line. */
 int vmc_settings_load(struct vmc_settings *s, char *err, size_t errlen);
 void vmc_settings_done(struct vmc_settings *s);
+
+/* The [store] and [upload] settings a store backend uses; pointers into s. */
+void vmc_settings_store_options(const struct vmc_settings *s, struct vmc_store_options *ret);

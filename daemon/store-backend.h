@@ -13,6 +13,7 @@ struct vmc_store_ops {
         int (*stat)(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen);
         int (*get)(struct vmc_store *s, const char *key, size_t max, char **data, size_t *len, char *err,
                    size_t errlen);
+        int (*delete)(struct vmc_store *s, const char *key, char *err, size_t errlen);
         int (*list)(struct vmc_store *s, const char *prefix, char ***names, size_t *n, char *err, size_t errlen);
 };
 
@@ -27,3 +28,5 @@ struct vmc_store {
 
 extern const struct vmc_store_ops vmc_store_file_ops;
 extern const struct vmc_store_ops vmc_store_https_ops;
+extern const struct vmc_store_ops vmc_store_s3_ops;
+extern const struct vmc_store_ops vmc_store_sftp_ops;

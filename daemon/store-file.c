@@ -220,6 +220,12 @@ static int file_get(struct vmc_store *s, const char *key, size_t max, char **dat
         return 0;
 }
 
+static int file_delete(struct vmc_store *s, const char *key, char *err, size_t errlen) {
+        if (unlinkat(store_root(s), key, 0) < 0 && errno != ENOENT)
+                return set_error(-errno, err, errlen, "%s: removing %s: %s", s->name, key, strerror(errno));
+        return 0;
+}
+
 static int cmp_names(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
@@ -270,5 +276,6 @@ const struct vmc_store_ops vmc_store_file_ops = {
         .put_fd = file_put_fd,
         .stat = file_stat,
         .get = file_get,
+        .delete = file_delete,
         .list = file_list,
 };

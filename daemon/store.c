@@ -43,9 +43,14 @@ int vmc_store_open(const struct vmc_store_url *url, const struct vmc_credentials
         case VMC_STORE_HTTP:
                 ops = &vmc_store_https_ops;
                 break;
+        case VMC_STORE_S3:
+                ops = &vmc_store_s3_ops;
+                break;
+        case VMC_STORE_SFTP:
+                ops = &vmc_store_sftp_ops;
+                break;
         default:
-                return set_error(-EPROTONOSUPPORT, err, errlen, "%s:// stores are not built yet; use file:// or https://",
-                                 vmc_store_scheme_name(url->scheme));
+                return set_error(-EPROTONOSUPPORT, err, errlen, "unknown store scheme");
         }
         s = calloc(1, sizeof(*s));
         if (!s)
@@ -56,6 +61,12 @@ int vmc_store_open(const struct vmc_store_url *url, const struct vmc_credentials
         s->opt = *opt;
         if (url->scheme == VMC_STORE_FILE)
                 k = asprintf(&s->name, "file://%s", url->path);
+        else if (url->scheme == VMC_STORE_S3)
+                k = asprintf(&s->name, "s3://%s%s%s", url->bucket, *url->path ? "/" : "", url->path);
+        else if (url->scheme == VMC_STORE_SFTP && url->port)
+                k = asprintf(&s->name, "sftp://%s@%s:%u%s", url->user, url->host, url->port, url->path);
+        else if (url->scheme == VMC_STORE_SFTP)
+                k = asprintf(&s->name, "sftp://%s@%s%s", url->user, url->host, url->path);
         else if (url->port)
                 k = asprintf(&s->name, "%s://%s:%u%s", vmc_store_scheme_name(url->scheme), url->host, url->port, url->path);
         else
@@ -105,6 +116,11 @@ int vmc_store_get(struct vmc_store *s, const char *key, size_t max, char **data,
                   size_t errlen) {
         int r = check_key(key, err, errlen);
         return r < 0 ? r : s->ops->get(s, key, max, data, len, err, errlen);
+}
+
+int vmc_store_delete(struct vmc_store *s, const char *key, char *err, size_t errlen) {
+        int r = check_key(key, err, errlen);
+        return r < 0 ? r : s->ops->delete(s, key, err, errlen);
 }
 
 int vmc_store_list(struct vmc_store *s, const char *prefix, char ***names, size_t *n, char *err, size_t errlen) {

@@ -19,6 +19,8 @@ struct vmc_store_options {
         unsigned stall_timeout;         /* seconds without progress */
         unsigned retries;
         const char *ca_file;            /* NULL or "": the system's */
+        const char *ssh_key;            /* sftp: the client's private key */
+        const char *ssh_host_key;       /* sftp: the server's key, SHA256:... */
 };
 
 /* -EPROTONOSUPPORT with a message for a scheme this build cannot store to
@@ -43,6 +45,9 @@ int vmc_store_stat(struct vmc_store *s, const char *key, uint64_t *size, char *e
  * absent. */
 int vmc_store_get(struct vmc_store *s, const char *key, size_t max, char **data, size_t *len, char *err,
                   size_t errlen);
+
+/* Removes key; an absent key is not an error. */
+int vmc_store_delete(struct vmc_store *s, const char *key, char *err, size_t errlen);
 
 /* The keys directly under prefix/ (names only, not recursive), sorted. */
 int vmc_store_list(struct vmc_store *s, const char *prefix, char ***names, size_t *n, char *err, size_t errlen);

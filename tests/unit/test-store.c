@@ -22,7 +22,7 @@ struct fixture {
 static int setup(void **state) {
         struct fixture *f = calloc(1, sizeof(*f));
         char err[256] = "", url[128];
-        struct vmc_store_options opt = { 10, 30, 0, NULL };
+        struct vmc_store_options opt = { .connect_timeout = 10, .stall_timeout = 30 };
 
         snprintf(f->dir, sizeof(f->dir), "/tmp/vmcored-store-XXXXXX");
         assert_non_null(mkdtemp(f->dir));
@@ -129,11 +129,11 @@ static void test_bad_keys(void **state) {
         }
 }
 
-static void test_unwritable_and_unbuilt(void **state) {
+static void test_unwritable_and_incomplete(void **state) {
         struct fixture *f = *state;
         struct vmc_store_url u;
         struct vmc_store *s = NULL;
-        struct vmc_store_options opt = { 10, 30, 0, NULL };
+        struct vmc_store_options opt = { .connect_timeout = 10, .stall_timeout = 30 };
         char err[256] = "", path[128];
 
         /* A file where a directory of the layout should be. */
@@ -146,10 +146,40 @@ static void test_unwritable_and_unbuilt(void **state) {
         assert_int_equal(vmc_store_open(&u, &f->cred, &opt, &s, err, sizeof(err)), -ENOENT);
         assert_non_null(strstr(err, "cannot create the store directory"));
         vmc_store_url_done(&u);
+        /* Network stores refuse to open without what they need. */
         assert_int_equal(vmc_store_url_parse("s3://bucket/x", false, &u, err, sizeof(err)), 0);
-        assert_int_equal(vmc_store_open(&u, &f->cred, &opt, &s, err, sizeof(err)), -EPROTONOSUPPORT);
-        assert_non_null(strstr(err, "not built yet"));
+        assert_int_equal(vmc_store_open(&u, &f->cred, &opt, &s, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "needs access_key and secret_key"));
         vmc_store_url_done(&u);
+        assert_int_equal(vmc_store_url_parse("sftp://crash@host/srv", false, &u, err, sizeof(err)), 0);
+        opt.ssh_key = "/etc/vmcored/ssh_key";
+        assert_int_equal(vmc_store_open(&u, &f->cred, &opt, &s, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "needs [store] ssh_host_key"));
+        opt.ssh_host_key = "SHA256:tooshort";
+        snprintf(path, sizeof(path), "%s/key", f->dir);
+        assert_int_equal(vmc_store_put(f->s, "key", "k", 1, err, sizeof(err)), 0);
+        snprintf(path, sizeof(path), "%s/store/key", f->dir);
+        opt.ssh_key = path;
+        assert_int_equal(chmod(path, 0644), 0);
+        assert_int_equal(vmc_store_open(&u, &f->cred, &opt, &s, err, sizeof(err)), -EPERM);
+        assert_non_null(strstr(err, "chmod 600"));
+        assert_int_equal(chmod(path, 0600), 0);
+        assert_int_equal(vmc_store_open(&u, &f->cred, &opt, &s, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "must be a SHA256 fingerprint"));
+        vmc_store_url_done(&u);
+}
+
+static void test_delete(void **state) {
+        struct fixture *f = *state;
+        char err[256] = "";
+
+        assert_int_equal(vmc_store_put(f->s, "v1/probe/x", "x", 1, err, sizeof(err)), 0);
+        assert_int_equal(vmc_store_stat(f->s, "v1/probe/x", NULL, err, sizeof(err)), 1);
+        assert_int_equal(vmc_store_delete(f->s, "v1/probe/x", err, sizeof(err)), 0);
+        assert_int_equal(vmc_store_stat(f->s, "v1/probe/x", NULL, err, sizeof(err)), 0);
+        /* Absent: not an error. */
+        assert_int_equal(vmc_store_delete(f->s, "v1/probe/x", err, sizeof(err)), 0);
+        assert_int_equal(vmc_store_delete(f->s, "../x", err, sizeof(err)), -EINVAL);
 }
 
 int main(void) {
@@ -158,7 +188,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_put_fd, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_list, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_bad_keys, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_unwritable_and_unbuilt, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unwritable_and_incomplete, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

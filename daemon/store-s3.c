@@ -1,0 +1,636 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* s3://BUCKET/PREFIX?endpoint=...&region=...: objects at
+ * ENDPOINT/BUCKET/PREFIX/KEY (path-style, which AWS, Ceph RGW and MinIO all
+ * take), signed with SigV4 by libcurl. Every request carries its payload's
+ * SHA-256 (x-amz-content-sha256, signed; curl 7.88 does not add it, and
+ * servers then refuse every request) and bodies their Content-MD5, so the
+ * server rejects a body damaged on the way.
+ *
+ * Small objects and files up to one part go in one PUT. Larger files and
+ * pipes go as a multipart upload: one part at a time is read into a buffer
+ * of PART_SIZE (so memory stays bounded whatever the dump's size), hashed,
+ * sent, and sent again on a transient failure (the last upload of a part
+ * number wins). A part that fails for good aborts the upload, so no
+ * invisible parts are left to pay for.
+ *
+ * libcurl signs the path and query as written: keys are percent-encoded
+ * here (all but A-Z a-z 0-9 - . _ ~ /), query parameters are sorted by
+ * name and always have '='. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "log.h"
+#include "store-backend.h"
+#include "transfer.h"
+#include "util.h"
+#include "xml.h"
+
+#define PART_SIZE ((size_t) 8 << 20)
+#define PART_SIZE_MAX ((size_t) 5 << 30)
+#define PARTS_MAX 10000U
+#define ANSWER_MAX ((size_t) 4 << 20)
+#define SHA256_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+struct s3_store {
+        struct vmc_transfer *t;
+        char *bucket_url;               /* ENDPOINT/BUCKET */
+        char *prefix;                   /* "" or "a/b/" */
+        char *sigv4;                    /* aws:amz:REGION:s3 */
+        char *userpwd;                  /* ACCESS:SECRET, wiped at close */
+        char *token_header;             /* x-amz-security-token: ..., or NULL */
+};
+
+static bool unreserved(char c, bool keep_slash) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+               c == '_' || c == '~' || (keep_slash && c == '/');
+}
+
+/* Percent-encoding as SigV4 canonicalizes it (uppercase hex). */
+static char *uri_encode(const char *s, bool keep_slash) {
+        static const char hex[] = "0123456789ABCDEF";
+        char *out = malloc(strlen(s) * 3 + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (; *s; s++) {
+                if (unreserved(*s, keep_slash))
+                        *o++ = *s;
+                else {
+                        *o++ = '%';
+                        *o++ = hex[(unsigned char) *s >> 4];
+                        *o++ = hex[(unsigned char) *s & 15];
+                }
+        }
+        *o = '\0';
+        return out;
+}
+
+static void wipe_free(char *s) {
+        if (s) {
+                explicit_bzero(s, strlen(s));
+                free(s);
+        }
+}
+
+static void s3_close(struct vmc_store *s) {
+        struct s3_store *h = s->priv;
+        if (!h)
+                return;
+        vmc_transfer_free(h->t);
+        free(h->bucket_url);
+        free(h->prefix);
+        free(h->sigv4);
+        wipe_free(h->userpwd);
+        wipe_free(h->token_header);
+        free(h);
+        s->priv = NULL;
+}
+
+static int s3_open(struct vmc_store *s, char *err, size_t errlen) {
+        const struct vmc_store_url *u = s->url;
+        struct s3_store *h;
+        size_t elen;
+        int r;
+
+        if (!s->cred || !s->cred->access_key || !s->cred->secret_key)
+                return set_error(-EINVAL, err, errlen,
+                                 "%s: an S3 store needs access_key and secret_key in [store] credentials", s->name);
+        h = calloc(1, sizeof(*h));
+        if (!h)
+                return -ENOMEM;
+        s->priv = h;
+        r = vmc_transfer_new(s->name, &s->opt, &h->t, err, errlen);
+        if (r < 0) {
+                s3_close(s);
+                return r;
+        }
+        elen = strlen(u->endpoint);
+        while (elen > 0 && u->endpoint[elen - 1] == '/')
+                elen--;
+        if (asprintf(&h->bucket_url, "%.*s/%s", (int) elen, u->endpoint, u->bucket) < 0 ||
+            asprintf(&h->prefix, "%s%s", u->path, *u->path ? "/" : "") < 0 ||
+            asprintf(&h->sigv4, "aws:amz:%s:s3", u->region) < 0 ||
+            asprintf(&h->userpwd, "%s:%s", s->cred->access_key, s->cred->secret_key) < 0 ||
+            (s->cred->token && asprintf(&h->token_header, "x-amz-security-token: %s", s->cred->token) < 0)) {
+                s3_close(s);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static void setup_sigv4(const struct vmc_curl *c, CURL *e, void *userdata) {
+        struct s3_store *h = userdata;
+
+        c->easy_setopt(e, CURLOPT_AWS_SIGV4, h->sigv4);
+        c->easy_setopt(e, CURLOPT_USERPWD, h->userpwd);
+}
+
+struct error_answer {
+        char code[96], message[160];
+};
+
+static int error_field(const char *path, const char *text, size_t len, void *userdata) {
+        struct error_answer *a = userdata;
+        (void) len;
+        if (strcmp(path, "Error/Code") == 0)
+                snprintf(a->code, sizeof(a->code), "%s", text);
+        else if (strcmp(path, "Error/Message") == 0)
+                snprintf(a->message, sizeof(a->message), "%s", text);
+        return 0;
+}
+
+/* "SignatureDoesNotMatch" from an S3 error answer. */
+static void explain(const char *body, char *buf, size_t buflen) {
+        struct error_answer a = {};
+        char ignored[64];
+
+        if (vmc_xml_parse(body, strlen(body), error_field, &a, ignored, sizeof(ignored)) < 0 || !*a.code)
+                return;
+        snprintf(buf, buflen, "%s%s%s", a.code, *a.message ? ": " : "", a.message);
+}
+
+/* One signed request. key NULL: the bucket. query: sorted, encoded. */
+static int request(struct vmc_store *s, const char *method, const char *key, const char *what, const char *query,
+                   struct vmc_body *body, const struct vmc_payload_digest *digest, const char *content_type,
+                   struct vmc_sink *out, char *etag, size_t etaglen, char *err, size_t errlen) {
+        struct s3_store *h = s->priv;
+        const struct vmc_curl *c = vmc_transfer_curl(h->t);
+        _cleanup_free_ char *enc = NULL, *url = NULL, *full = NULL;
+        char sha_header[96], md5_header[64], type_header[128];
+        struct curl_slist *headers = NULL, *l;
+        struct vmc_request rq = {
+                .method = method,
+                .what = what,
+                .body = body,
+                .out = out,
+                .setup = setup_sigv4,
+                .userdata = h,
+                .explain = explain,
+        };
+        int r;
+
+        if (key) {
+                if (asprintf(&full, "%s%s", h->prefix, key) < 0)
+                        return -ENOMEM;
+                enc = uri_encode(full, true);
+                if (!enc)
+                        return -ENOMEM;
+        }
+        if (asprintf(&url, "%s/%s%s%s", h->bucket_url, enc ? enc : "", query ? "?" : "", query ? query : "") < 0)
+                return -ENOMEM;
+        rq.url = url;
+
+        snprintf(sha_header, sizeof(sha_header), "x-amz-content-sha256: %s", digest ? digest->sha256 : SHA256_EMPTY);
+        l = c->slist_append(headers, sha_header);
+        if (l && digest) {
+                snprintf(md5_header, sizeof(md5_header), "Content-MD5: %s", digest->md5_base64);
+                l = c->slist_append(headers = l, md5_header);
+        }
+        if (l && content_type) {
+                snprintf(type_header, sizeof(type_header), "Content-Type: %s", content_type);
+                l = c->slist_append(headers = l, type_header);
+        }
+        if (l && h->token_header)
+                l = c->slist_append(headers = l, h->token_header);
+        if (!l) {
+                c->slist_free_all(headers);
+                return -ENOMEM;
+        }
+        rq.headers = headers = l;
+        r = vmc_transfer_run(h->t, &rq, err, errlen);
+        c->slist_free_all(headers);
+        if (etag)
+                snprintf(etag, etaglen, "%s", rq.etag);
+        return r;
+}
+
+static int expect_success(struct vmc_store *s, const char *method, const char *what, int r, char *err,
+                          size_t errlen) {
+        if (r < 0)
+                return r;
+        if (r >= 300)
+                return set_error(-EIO, err, errlen, "%s: %s %s: HTTP %d%s", s->name, method, what, r,
+                                 r == 404 ? " (does the bucket exist?)" : "");
+        return 0;
+}
+
+static int s3_put(struct vmc_store *s, const char *key, const void *data, size_t len, char *err, size_t errlen) {
+        struct vmc_body b = { .data = data, .fd = -1, .size = len };
+        struct vmc_payload_digest d;
+        int r = vmc_payload_digest(data, len, &d);
+
+        if (r < 0)
+                return r;
+        r = request(s, "PUT", key, key, NULL, &b, &d, NULL, NULL, NULL, 0, err, errlen);
+        return expect_success(s, "PUT", key, r, err, errlen);
+}
+
+/* Reads up to len bytes: pread on a file, read on a pipe. */
+static ssize_t read_part(int fd, bool seekable, uint64_t off, char *buf, size_t len) {
+        size_t got = 0;
+
+        while (got < len) {
+                ssize_t k = seekable ? pread(fd, buf + got, len - got, (off_t) (off + got)) : read(fd, buf + got, len - got);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                if (k == 0)
+                        break;
+                got += (size_t) k;
+        }
+        return (ssize_t) got;
+}
+
+struct upload_id {
+        char *id;
+        bool error;
+        char code[96];
+};
+
+static int initiate_field(const char *path, const char *text, size_t len, void *userdata) {
+        struct upload_id *u = userdata;
+        if (strcmp(path, "InitiateMultipartUploadResult/UploadId") == 0 && len > 0 && !u->id)
+                return (u->id = strdup(text)) ? 0 : -ENOMEM;
+        if (strcmp(path, "Error/Code") == 0) {
+                u->error = true;
+                snprintf(u->code, sizeof(u->code), "%s", text);
+        }
+        return 0;
+}
+
+struct multipart {
+        struct vmc_store *s;
+        const char *key;
+        char *id, *id_enc;
+        char **etags;
+        unsigned parts;
+};
+
+static void multipart_done(struct multipart *m) {
+        for (unsigned i = 0; i < m->parts; i++)
+                free(m->etags[i]);
+        free(m->etags);
+        free(m->id);
+        free(m->id_enc);
+}
+
+static int multipart_begin(struct multipart *m, char *err, size_t errlen) {
+        struct vmc_store *s = m->s;
+        struct vmc_sink out = { .max = ANSWER_MAX };
+        struct vmc_body empty = { .fd = -1 };
+        struct vmc_payload_digest d;
+        struct upload_id u = {};
+        int r;
+
+        r = vmc_payload_digest("", 0, &d);
+        if (r >= 0)
+                r = request(s, "POST", m->key, m->key, "uploads=", &empty, &d, NULL, &out, NULL, 0, err, errlen);
+        r = expect_success(s, "POST (start multipart upload)", m->key, r, err, errlen);
+        if (r >= 0) {
+                r = vmc_xml_parse(out.buf ? out.buf : "", out.len, initiate_field, &u, err, errlen);
+                if (r >= 0 && (u.error || !u.id))
+                        r = set_error(-EIO, err, errlen, "%s: starting a multipart upload of %s: %s", s->name,
+                                      m->key, u.error ? u.code : "no UploadId in the answer");
+        }
+        free(out.buf);
+        if (r < 0) {
+                free(u.id);
+                return r;
+        }
+        m->id = u.id;
+        m->id_enc = uri_encode(u.id, false);
+        return m->id_enc ? 0 : -ENOMEM;
+}
+
+static int multipart_part(struct multipart *m, const char *buf, size_t len, char *err, size_t errlen) {
+        struct vmc_store *s = m->s;
+        struct vmc_body b = { .data = buf, .fd = -1, .size = len };
+        struct vmc_payload_digest d;
+        _cleanup_free_ char *query = NULL, *what = NULL;
+        char etag[128] = "";
+        unsigned n = m->parts + 1;
+        char **ne;
+        int r;
+
+        if (n > PARTS_MAX)
+                return set_error(-EFBIG, err, errlen, "%s: %s: more than %u parts", s->name, m->key, PARTS_MAX);
+        r = vmc_payload_digest(buf, len, &d);
+        if (r < 0)
+                return r;
+        if (asprintf(&query, "partNumber=%u&uploadId=%s", n, m->id_enc) < 0 ||
+            asprintf(&what, "%s (part %u)", m->key, n) < 0)
+                return -ENOMEM;
+        r = request(s, "PUT", m->key, what, query, &b, &d, NULL, NULL, etag, sizeof(etag), err, errlen);
+        r = expect_success(s, "PUT", what, r, err, errlen);
+        if (r < 0)
+                return r;
+        if (!*etag)
+                return set_error(-EIO, err, errlen, "%s: PUT %s: no ETag in the answer", s->name, what);
+        ne = realloc(m->etags, n * sizeof(char *));
+        if (!ne)
+                return -ENOMEM;
+        m->etags = ne;
+        if (!(m->etags[n - 1] = strdup(etag)))
+                return -ENOMEM;
+        m->parts = n;
+        return 0;
+}
+
+static int complete_field(const char *path, const char *text, size_t len, void *userdata) {
+        struct upload_id *u = userdata;
+        (void) len;
+        if (strcmp(path, "Error/Code") == 0) {
+                u->error = true;
+                snprintf(u->code, sizeof(u->code), "%s", text);
+        }
+        return 0;
+}
+
+static int multipart_complete(struct multipart *m, char *err, size_t errlen) {
+        struct vmc_store *s = m->s;
+        struct vmc_sink out = { .max = ANSWER_MAX };
+        struct vmc_payload_digest d;
+        struct upload_id u = {};
+        _cleanup_free_ char *xml = NULL, *query = NULL;
+        size_t cap = 128 + (size_t) m->parts * 200, len;
+        int r;
+
+        xml = malloc(cap);
+        if (!xml || asprintf(&query, "uploadId=%s", m->id_enc) < 0)
+                return -ENOMEM;
+        len = (size_t) snprintf(xml, cap, "<CompleteMultipartUpload>");
+        for (unsigned i = 0; i < m->parts; i++) {
+                /* ETags are quoted hex from the server: nothing to escape,
+                 * but refuse anything that would need it. */
+                if (strpbrk(m->etags[i], "<>&"))
+                        return set_error(-EIO, err, errlen, "%s: %s: odd ETag from the server", s->name, m->key);
+                len += (size_t) snprintf(xml + len, cap - len, "<Part><PartNumber>%u</PartNumber><ETag>%s</ETag></Part>",
+                                         i + 1, m->etags[i]);
+        }
+        len += (size_t) snprintf(xml + len, cap - len, "</CompleteMultipartUpload>");
+        if (len >= cap)
+                return -ENOBUFS;
+
+        struct vmc_body b = { .data = xml, .fd = -1, .size = len };
+        r = vmc_payload_digest(xml, len, &d);
+        if (r >= 0)
+                r = request(s, "POST", m->key, m->key, query, &b, &d, "application/xml", &out, NULL, 0, err, errlen);
+        r = expect_success(s, "POST (complete multipart upload)", m->key, r, err, errlen);
+        /* A 200 answer can still carry an <Error> (AWS documents this for
+         * a Complete that failed after the headers were sent). */
+        if (r >= 0 && out.len > 0) {
+                r = vmc_xml_parse(out.buf, out.len, complete_field, &u, err, errlen);
+                if (r >= 0 && u.error)
+                        r = set_error(-EIO, err, errlen, "%s: completing the upload of %s: %s", s->name, m->key,
+                                      u.code);
+        }
+        free(out.buf);
+        return r;
+}
+
+static void multipart_abort(struct multipart *m) {
+        _cleanup_free_ char *query = NULL;
+        char err[512];
+        int r;
+
+        if (!m->id_enc || asprintf(&query, "uploadId=%s", m->id_enc) < 0)
+                return;
+        r = request(m->s, "DELETE", m->key, m->key, query, NULL, NULL, NULL, NULL, NULL, 0, err, sizeof(err));
+        if (r < 0)
+                log_warning("%s: aborting the multipart upload of %s: %s", m->s->name, m->key, err);
+}
+
+static int s3_put_fd(struct vmc_store *s, const char *key, int fd, char *err, size_t errlen) {
+        struct multipart m = { .s = s, .key = key };
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        bool seekable;
+        uint64_t off = 0, total = 0;
+        size_t part = PART_SIZE;
+        unsigned last_tenth = 0;
+        int r;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        seekable = S_ISREG(st.st_mode);
+        if (seekable) {
+                total = (uint64_t) st.st_size;
+                if (total <= PART_SIZE) {
+                        /* One PUT streamed from the file; its hashes first. */
+                        struct vmc_body b = { .fd = fd, .size = total };
+                        struct vmc_payload_digest d;
+
+                        r = vmc_payload_digest_fd(fd, 0, total, &d);
+                        if (r < 0)
+                                return set_error(r, err, errlen, "%s: reading the file for %s: %s", s->name, key,
+                                                 strerror(-r));
+                        r = request(s, "PUT", key, key, NULL, &b, &d, NULL, NULL, NULL, 0, err, errlen);
+                        return expect_success(s, "PUT", key, r, err, errlen);
+                }
+                /* Parts large enough that 10000 of them hold the file. */
+                while ((uint64_t) part * PARTS_MAX < total && part < PART_SIZE_MAX)
+                        part *= 2;
+        }
+        buf = malloc(part);
+        if (!buf)
+                return -ENOMEM;
+
+        for (;;) {
+                ssize_t n = read_part(fd, seekable, off, buf, part);
+                if (n < 0) {
+                        r = set_error((int) n, err, errlen, "%s: reading the file for %s: %s", s->name, key,
+                                      strerror((int) -n));
+                        break;
+                }
+                if (!m.id && (size_t) n < part)
+                        /* A pipe that ended within the first part. */
+                        return s3_put(s, key, buf, (size_t) n, err, errlen);
+                if (!m.id) {
+                        r = multipart_begin(&m, err, errlen);
+                        if (r < 0)
+                                break;
+                }
+                if (n == 0 && m.parts > 0) {
+                        r = multipart_complete(&m, err, errlen);
+                        break;
+                }
+                r = multipart_part(&m, buf, (size_t) n, err, errlen);
+                if (r < 0)
+                        break;
+                off += (uint64_t) n;
+                if (total > 0 && off * 10 / total > last_tenth) {
+                        last_tenth = (unsigned) (off * 10 / total);
+                        log_info("%s: %s: %" PRIu64 " of %" PRIu64 " MiB sent", s->name, key, off >> 20, total >> 20);
+                }
+                if ((size_t) n < part) {
+                        r = multipart_complete(&m, err, errlen);
+                        break;
+                }
+        }
+        if (r < 0 && m.id)
+                multipart_abort(&m);
+        multipart_done(&m);
+        return r;
+}
+
+static int s3_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen) {
+        struct s3_store *h = s->priv;
+        curl_off_t len = -1;
+        int r = request(s, "HEAD", key, key, NULL, NULL, NULL, NULL, NULL, NULL, 0, err, errlen);
+
+        if (r < 0)
+                return r;
+        if (r == 404)
+                return 0;
+        r = expect_success(s, "HEAD", key, r, err, errlen);
+        if (r < 0)
+                return r;
+        vmc_transfer_curl(h->t)->easy_getinfo(vmc_transfer_handle(h->t), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+        if (size)
+                *size = len >= 0 ? (uint64_t) len : 0;
+        return 1;
+}
+
+static int s3_get(struct vmc_store *s, const char *key, size_t max, char **data, size_t *len, char *err,
+                  size_t errlen) {
+        struct vmc_sink out = { .max = max };
+        int r = request(s, "GET", key, key, NULL, NULL, NULL, NULL, &out, NULL, 0, err, errlen);
+
+        if (r == 404)
+                r = -ENOENT;
+        else
+                r = expect_success(s, "GET", key, r, err, errlen);
+        if (r < 0) {
+                free(out.buf);
+                return r;
+        }
+        if (!out.buf && !(out.buf = strdup("")))
+                return -ENOMEM;
+        *data = out.buf;
+        *len = out.len;
+        return 0;
+}
+
+static int s3_delete(struct vmc_store *s, const char *key, char *err, size_t errlen) {
+        int r = request(s, "DELETE", key, key, NULL, NULL, NULL, NULL, NULL, NULL, 0, err, errlen);
+        return r == 404 ? 0 : expect_success(s, "DELETE", key, r, err, errlen);
+}
+
+struct listing {
+        const char *full_prefix;        /* "PREFIX/KEYPREFIX/" */
+        char **names;
+        size_t n, cap;
+        bool truncated;
+        char *next;
+};
+
+static int listing_add(struct listing *l, const char *name, size_t len) {
+        size_t plen = strlen(l->full_prefix);
+
+        if (len <= plen || strncmp(name, l->full_prefix, plen) != 0)
+                return 0; /* not under the prefix: ignore, as a directory listing would */
+        name += plen;
+        len -= plen;
+        if (name[len - 1] == '/')
+                len--;
+        if (len == 0 || memchr(name, '/', len))
+                return 0;
+        if (l->n == l->cap) {
+                char **nv = realloc(l->names, (l->cap = MAX(l->cap * 2, (size_t) 16)) * sizeof(char *));
+                if (!nv)
+                        return -ENOMEM;
+                l->names = nv;
+        }
+        if (!(l->names[l->n] = strndup(name, len)))
+                return -ENOMEM;
+        l->n++;
+        return 0;
+}
+
+static int list_field(const char *path, const char *text, size_t len, void *userdata) {
+        struct listing *l = userdata;
+
+        if (strcmp(path, "ListBucketResult/Contents/Key") == 0 ||
+            strcmp(path, "ListBucketResult/CommonPrefixes/Prefix") == 0)
+                return listing_add(l, text, len);
+        if (strcmp(path, "ListBucketResult/IsTruncated") == 0)
+                l->truncated = strcmp(text, "true") == 0;
+        else if (strcmp(path, "ListBucketResult/NextContinuationToken") == 0) {
+                free(l->next);
+                return (l->next = strdup(text)) ? 0 : -ENOMEM;
+        }
+        return 0;
+}
+
+static int cmp_names(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static int s3_list(struct vmc_store *s, const char *prefix, char ***names, size_t *n, char *err, size_t errlen) {
+        struct s3_store *h = s->priv;
+        _cleanup_free_ char *full = NULL, *full_enc = NULL;
+        struct listing l = {};
+        int r;
+
+        if (asprintf(&full, "%s%s/", h->prefix, prefix) < 0)
+                return -ENOMEM;
+        full_enc = uri_encode(full, false);
+        if (!full_enc)
+                return -ENOMEM;
+        l.full_prefix = full;
+        for (unsigned page = 0;; page++) {
+                struct vmc_sink out = { .max = ANSWER_MAX };
+                _cleanup_free_ char *query = NULL, *token = NULL;
+
+                if (l.next && !(token = uri_encode(l.next, false))) {
+                        r = -ENOMEM;
+                        break;
+                }
+                /* Sorted by name: continuation-token, delimiter, list-type, prefix. */
+                if (asprintf(&query, "%s%s%sdelimiter=%%2F&list-type=2&prefix=%s", token ? "continuation-token=" : "",
+                             token ? token : "", token ? "&" : "", full_enc) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                l.truncated = false;
+                r = request(s, "GET", NULL, prefix, query, NULL, NULL, NULL, &out, NULL, 0, err, errlen);
+                r = expect_success(s, "GET (list)", prefix, r, err, errlen);
+                if (r >= 0)
+                        r = vmc_xml_parse(out.buf ? out.buf : "", out.len, list_field, &l, err, errlen);
+                free(out.buf);
+                if (r < 0 || !l.truncated)
+                        break;
+                if (!l.next || page > 100000) {
+                        r = set_error(-EIO, err, errlen, "%s: listing %s: truncated answer without a continuation",
+                                      s->name, prefix);
+                        break;
+                }
+        }
+        free(l.next);
+        if (r < 0) {
+                vmc_store_names_free(l.names, l.n);
+                return r;
+        }
+        qsort(l.names, l.n, sizeof(char *), cmp_names);
+        *names = l.names;
+        *n = l.n;
+        return 0;
+}
+
+const struct vmc_store_ops vmc_store_s3_ops = {
+        .open = s3_open,
+        .close = s3_close,
+        .put = s3_put,
+        .put_fd = s3_put_fd,
+        .stat = s3_stat,
+        .get = s3_get,
+        .delete = s3_delete,
+        .list = s3_list,
+};

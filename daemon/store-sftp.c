@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sftp://USER@HOST[:PORT]/PATH: objects are files under the absolute
+ * directory PATH, over libcurl's SFTP (libssh2). The client logs in with a
+ * key ([store] ssh_key: Ed25519 or ECDSA; libssh2 1.10 signs RSA only with
+ * SHA-1, which OpenSSH 9 refuses) and the server's host key must match the
+ * pinned [store] ssh_host_key: there is no trust on first use.
+ *
+ * An object is written to KEY.part and renamed into place when complete,
+ * so a reader never sees half of one. SFTP's rename does not replace
+ * (OpenSSH's server links, then unlinks), so replacing an object removes
+ * the old one first: in that short gap the key is absent, never partial. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store-backend.h"
+#include "transfer.h"
+#include "util.h"
+
+#define LIST_MAX ((size_t) 16 << 20)
+
+struct sftp_store {
+        struct vmc_transfer *t;
+        const struct vmc_store *s;
+        char *base;                     /* sftp://host:port */
+        char *dir;                      /* /abs/path (no trailing slash) */
+        char *public_key;               /* ssh_key.pub if present */
+        char *host_sha256;              /* base64 without padding, as curl wants it */
+};
+
+/* One call's options on top of the login. */
+struct call {
+        struct sftp_store *h;
+        struct curl_slist *quote, *postquote;
+        bool create_dirs, dirlist;
+};
+
+static void sftp_close(struct vmc_store *s) {
+        struct sftp_store *h = s->priv;
+        if (!h)
+                return;
+        vmc_transfer_free(h->t);
+        free(h->base);
+        free(h->dir);
+        free(h->public_key);
+        free(h->host_sha256);
+        free(h);
+        s->priv = NULL;
+}
+
+/* "SHA256:AbC..." (as ssh-keygen -l prints it) or bare base64, with or
+ * without '=' padding; curl wants it bare and unpadded. */
+static char *host_key_sha256(const char *pin) {
+        size_t len;
+        char *out;
+
+        if (strncmp(pin, "SHA256:", 7) == 0)
+                pin += 7;
+        len = strlen(pin);
+        while (len > 0 && pin[len - 1] == '=')
+                len--;
+        if (len != 43)
+                return NULL; /* 32 bytes of base64 */
+        for (size_t i = 0; i < len; i++)
+                if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", pin[i]))
+                        return NULL;
+        out = strndup(pin, len);
+        return out;
+}
+
+static int sftp_open(struct vmc_store *s, char *err, size_t errlen) {
+        const struct vmc_store_url *u = s->url;
+        struct sftp_store *h;
+        struct stat st;
+        int r;
+
+        if (!s->opt.ssh_key || !*s->opt.ssh_key)
+                return set_error(-EINVAL, err, errlen, "%s: an sftp store needs [store] ssh_key (an Ed25519 private key)",
+                                 s->name);
+        if (!s->opt.ssh_host_key || !*s->opt.ssh_host_key)
+                return set_error(-EINVAL, err, errlen,
+                                 "%s: an sftp store needs [store] ssh_host_key, the server's key fingerprint "
+                                 "(ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server)",
+                                 s->name);
+        if (stat(s->opt.ssh_key, &st) < 0)
+                return set_error(-errno, err, errlen, "%s: [store] ssh_key %s: %s", s->name, s->opt.ssh_key,
+                                 strerror(errno));
+        if (st.st_mode & 077)
+                return set_error(-EPERM, err, errlen,
+                                 "%s: [store] ssh_key %s is readable by group or others (mode %04o); chmod 600 it",
+                                 s->name, s->opt.ssh_key, (unsigned) (st.st_mode & 07777));
+        if (!*u->path || strcmp(u->path, "/") == 0)
+                return set_error(-EINVAL, err, errlen, "%s: an sftp store needs a directory (sftp://user@host/srv/crashes)",
+                                 s->name);
+        h = calloc(1, sizeof(*h));
+        if (!h)
+                return -ENOMEM;
+        s->priv = h;
+        h->s = s;
+        h->host_sha256 = host_key_sha256(s->opt.ssh_host_key);
+        if (!h->host_sha256) {
+                sftp_close(s);
+                return set_error(-EINVAL, err, errlen,
+                                 "%s: [store] ssh_host_key must be a SHA256 fingerprint (SHA256:43 base64 characters)",
+                                 s->name);
+        }
+        r = vmc_transfer_new(s->name, &s->opt, &h->t, err, errlen);
+        if (r < 0) {
+                sftp_close(s);
+                return r;
+        }
+        if ((u->port ? asprintf(&h->base, "sftp://%s:%u", u->host, u->port) : asprintf(&h->base, "sftp://%s", u->host)) <
+                    0 ||
+            !(h->dir = strdup(u->path))) {
+                h->base = NULL;
+                sftp_close(s);
+                return -ENOMEM;
+        }
+        if (asprintf(&h->public_key, "%s.pub", s->opt.ssh_key) < 0) {
+                h->public_key = NULL;
+                sftp_close(s);
+                return -ENOMEM;
+        }
+        if (access(h->public_key, R_OK) < 0) {
+                /* libssh2 derives it from the private key. */
+                free(h->public_key);
+                h->public_key = NULL;
+        }
+        return 0;
+}
+
+static void setup_ssh(const struct vmc_curl *c, CURL *e, void *userdata) {
+        struct call *call = userdata;
+        struct sftp_store *h = call->h;
+
+        c->easy_setopt(e, CURLOPT_USERNAME, h->s->url->user);
+        c->easy_setopt(e, CURLOPT_PASSWORD, "");
+        c->easy_setopt(e, CURLOPT_SSH_AUTH_TYPES, (long) CURLSSH_AUTH_PUBLICKEY);
+        c->easy_setopt(e, CURLOPT_SSH_PRIVATE_KEYFILE, h->s->opt.ssh_key);
+        if (h->public_key)
+                c->easy_setopt(e, CURLOPT_SSH_PUBLIC_KEYFILE, h->public_key);
+        c->easy_setopt(e, CURLOPT_SSH_HOST_PUBLIC_KEY_SHA256, h->host_sha256);
+        if (call->create_dirs)
+                c->easy_setopt(e, CURLOPT_FTP_CREATE_MISSING_DIRS, (long) CURLFTP_CREATE_DIR);
+        if (call->quote)
+                c->easy_setopt(e, CURLOPT_QUOTE, call->quote);
+        if (call->postquote)
+                c->easy_setopt(e, CURLOPT_POSTQUOTE, call->postquote);
+        if (call->dirlist)
+                c->easy_setopt(e, CURLOPT_DIRLISTONLY, 1L);
+}
+
+/* The URL of a path under the store directory: bytes other than
+ * A-Z a-z 0-9 - . _ ~ / are percent-encoded (curl decodes them). */
+static char *url_of(struct sftp_store *h, const char *rel, const char *suffix) {
+        static const char hex[] = "0123456789ABCDEF";
+        _cleanup_free_ char *path = NULL;
+        char *enc, *o, *url;
+
+        if (asprintf(&path, "%s/%s%s", h->dir, rel, suffix) < 0)
+                return NULL;
+        enc = malloc(strlen(path) * 3 + 1);
+        if (!enc)
+                return NULL;
+        o = enc;
+        for (const char *c = path; *c; c++) {
+                if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+                    strchr("-._~/", *c))
+                        *o++ = *c;
+                else {
+                        *o++ = '%';
+                        *o++ = hex[(unsigned char) *c >> 4];
+                        *o++ = hex[(unsigned char) *c & 15];
+                }
+        }
+        *o = '\0';
+        if (asprintf(&url, "%s%s", h->base, enc) < 0)
+                url = NULL;
+        free(enc);
+        return url;
+}
+
+static int run(struct vmc_store *s, const char *method, const char *url, const char *what, struct vmc_body *body,
+               struct vmc_sink *out, struct call *call, char *err, size_t errlen) {
+        struct vmc_request rq = {
+                .method = method,
+                .url = url,
+                .what = what,
+                .body = body,
+                .out = out,
+                .setup = setup_ssh,
+                .userdata = call,
+        };
+        return vmc_transfer_run(((struct sftp_store *) s->priv)->t, &rq, err, errlen);
+}
+
+/* SFTP quote commands take a path in double quotes when it has spaces;
+ * keys never do (store.c refuses them), so plain paths are enough. */
+static int upload(struct vmc_store *s, const char *key, struct vmc_body *body, char *err, size_t errlen) {
+        struct sftp_store *h = s->priv;
+        const struct vmc_curl *c = vmc_transfer_curl(h->t);
+        _cleanup_free_ char *url = url_of(h, key, ".part"), *rm = NULL, *mv = NULL;
+        struct call call = { .h = h, .create_dirs = true };
+        int r;
+
+        if (!url || asprintf(&rm, "*rm %s/%s", h->dir, key) < 0 ||
+            asprintf(&mv, "rename %s/%s.part %s/%s", h->dir, key, h->dir, key) < 0)
+                return -ENOMEM;
+        call.postquote = c->slist_append(NULL, rm);
+        if (call.postquote) {
+                struct curl_slist *l = c->slist_append(call.postquote, mv);
+                if (!l) {
+                        c->slist_free_all(call.postquote);
+                        call.postquote = NULL;
+                }
+        }
+        if (!call.postquote)
+                return -ENOMEM;
+        r = run(s, "PUT", url, key, body, NULL, &call, err, errlen);
+        c->slist_free_all(call.postquote);
+        if (r == 404)
+                r = set_error(-ENOENT, err, errlen, "%s: PUT %s: no such directory", s->name, key);
+        return r < 0 ? r : 0;
+}
+
+static int sftp_put(struct vmc_store *s, const char *key, const void *data, size_t len, char *err, size_t errlen) {
+        struct vmc_body b = { .data = data, .fd = -1, .size = len };
+        return upload(s, key, &b, err, errlen);
+}
+
+static int sftp_put_fd(struct vmc_store *s, const char *key, int fd, char *err, size_t errlen) {
+        struct vmc_body b = { .fd = fd };
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        b.size = (uint64_t) st.st_size;
+        return upload(s, key, &b, err, errlen);
+}
+
+static int sftp_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen) {
+        struct sftp_store *h = s->priv;
+        _cleanup_free_ char *url = url_of(h, key, "");
+        struct call call = { .h = h };
+        curl_off_t len = -1;
+        int r;
+
+        if (!url)
+                return -ENOMEM;
+        r = run(s, "HEAD", url, key, NULL, NULL, &call, err, errlen);
+        if (r < 0)
+                return r;
+        if (r == 404)
+                return 0;
+        vmc_transfer_curl(h->t)->easy_getinfo(vmc_transfer_handle(h->t), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+        if (size)
+                *size = len >= 0 ? (uint64_t) len : 0;
+        return 1;
+}
+
+static int sftp_get(struct vmc_store *s, const char *key, size_t max, char **data, size_t *len, char *err,
+                    size_t errlen) {
+        struct sftp_store *h = s->priv;
+        _cleanup_free_ char *url = url_of(h, key, "");
+        struct call call = { .h = h };
+        struct vmc_sink out = { .max = max };
+        int r;
+
+        if (!url)
+                return -ENOMEM;
+        r = run(s, "GET", url, key, NULL, &out, &call, err, errlen);
+        if (r == 404)
+                r = -ENOENT;
+        if (r < 0) {
+                free(out.buf);
+                return r;
+        }
+        if (!out.buf && !(out.buf = strdup("")))
+                return -ENOMEM;
+        *data = out.buf;
+        *len = out.len;
+        return 0;
+}
+
+static int sftp_delete(struct vmc_store *s, const char *key, char *err, size_t errlen) {
+        struct sftp_store *h = s->priv;
+        const struct vmc_curl *c = vmc_transfer_curl(h->t);
+        _cleanup_free_ char *url = url_of(h, "", ""), *rm = NULL;
+        struct call call = { .h = h };
+        int r;
+
+        /* "rm" of a missing file and of a forbidden one fail alike; look
+         * first, so that only a real failure is an error. */
+        r = sftp_stat(s, key, NULL, err, errlen);
+        if (r <= 0)
+                return r;
+        if (!url || asprintf(&rm, "rm %s/%s", h->dir, key) < 0)
+                return -ENOMEM;
+        call.quote = c->slist_append(NULL, rm);
+        if (!call.quote)
+                return -ENOMEM;
+        r = run(s, "HEAD", url, key, NULL, NULL, &call, err, errlen);
+        c->slist_free_all(call.quote);
+        return r < 0 ? r : 0;
+}
+
+static int cmp_names(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static int sftp_list(struct vmc_store *s, const char *prefix, char ***names, size_t *n, char *err, size_t errlen) {
+        struct sftp_store *h = s->priv;
+        _cleanup_free_ char *url = url_of(h, prefix, "/");
+        struct call call = { .h = h, .dirlist = true };
+        struct vmc_sink out = { .max = LIST_MAX };
+        char **v = NULL;
+        size_t count = 0, cap = 0;
+        int r;
+
+        if (!url)
+                return -ENOMEM;
+        r = run(s, "GET", url, prefix, NULL, &out, &call, err, errlen);
+        if (r == 404) {
+                free(out.buf);
+                return 0;
+        }
+        if (r < 0) {
+                free(out.buf);
+                return r;
+        }
+        for (char *line = out.buf, *next; line && *line; line = next) {
+                size_t len = strcspn(line, "\r\n");
+                next = line + len + strspn(line + len, "\r\n");
+                /* ., .., hidden files, and uploads still in progress. */
+                if (len == 0 || line[0] == '.' || (len > 5 && strncmp(line + len - 5, ".part", 5) == 0))
+                        continue;
+                if (count == cap) {
+                        char **nv = realloc(v, (cap = MAX(cap * 2, (size_t) 16)) * sizeof(char *));
+                        if (!nv)
+                                goto oom;
+                        v = nv;
+                }
+                if (!(v[count] = strndup(line, len)))
+                        goto oom;
+                count++;
+        }
+        free(out.buf);
+        qsort(v, count, sizeof(char *), cmp_names);
+        *names = v;
+        *n = count;
+        return 0;
+oom:
+        free(out.buf);
+        vmc_store_names_free(v, count);
+        return -ENOMEM;
+}
+
+const struct vmc_store_ops vmc_store_sftp_ops = {
+        .open = sftp_open,
+        .close = sftp_close,
+        .put = sftp_put,
+        .put_fd = sftp_put_fd,
+        .stat = sftp_stat,
+        .get = sftp_get,
+        .delete = sftp_delete,
+        .list = sftp_list,
+};

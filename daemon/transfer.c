@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "transfer.h"
+#include "util.h"
+
+#define BACKOFF_FIRST_MS 500U
+#define BACKOFF_MAX_MS 30000U
+#define ERROR_BODY_MAX 16384
+
+struct vmc_transfer {
+        const struct vmc_curl *curl;
+        CURL *h;
+        const char *name;
+        struct vmc_store_options opt;
+        unsigned seed;
+};
+
+int vmc_transfer_new(const char *store_name, const struct vmc_store_options *opt, struct vmc_transfer **ret,
+                     char *err, size_t errlen) {
+        const struct vmc_curl *curl;
+        struct vmc_transfer *t;
+        int r;
+
+        r = vmc_curl_load(&curl, err, errlen);
+        if (r < 0)
+                return r;
+        t = calloc(1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        t->curl = curl;
+        t->name = store_name;
+        t->opt = *opt;
+        t->seed = (unsigned) time(NULL) ^ (unsigned) getpid();
+        t->h = curl->easy_init();
+        if (!t->h) {
+                free(t);
+                return -ENOMEM;
+        }
+        *ret = t;
+        return 0;
+}
+
+void vmc_transfer_free(struct vmc_transfer *t) {
+        if (!t)
+                return;
+        t->curl->easy_cleanup(t->h);
+        free(t);
+}
+
+CURL *vmc_transfer_handle(struct vmc_transfer *t) {
+        return t->h;
+}
+
+const struct vmc_curl *vmc_transfer_curl(struct vmc_transfer *t) {
+        return t->curl;
+}
+
+static size_t read_body(char *out, size_t size, size_t n, void *userdata) {
+        struct vmc_body *b = userdata;
+        size_t want = size * n;
+        uint64_t left = b->size - b->off;
+
+        if (want > left)
+                want = (size_t) left;
+        if (want == 0)
+                return 0;
+        if (b->fd < 0)
+                memcpy(out, b->data + b->off, want);
+        else {
+                ssize_t k = pread(b->fd, out, want, (off_t) (b->start + b->off));
+                if (k <= 0)
+                        return CURL_READFUNC_ABORT;
+                want = (size_t) k;
+        }
+        b->off += want;
+        return want;
+}
+
+/* libcurl rewinds the body when it must send it again (a redirect, or an
+ * authentication round); the body is in memory or at a known offset. */
+static int seek_body(void *userdata, curl_off_t offset, int origin) {
+        struct vmc_body *b = userdata;
+
+        if (origin != SEEK_SET || offset < 0 || (uint64_t) offset > b->size)
+                return CURL_SEEKFUNC_FAIL;
+        b->off = (uint64_t) offset;
+        return CURL_SEEKFUNC_OK;
+}
+
+static size_t write_sink(char *in, size_t size, size_t n, void *userdata) {
+        struct vmc_sink *s = userdata;
+        size_t len = size * n;
+        char *nb;
+
+        if (s->len + len > s->max) {
+                s->too_big = true;
+                /* The scratch sink keeps the start of an answer for its
+                 * error message; the rest does not matter. */
+                return s->lossy ? len : 0;
+        }
+        nb = realloc(s->buf, s->len + len + 1);
+        if (!nb)
+                return 0;
+        memcpy(nb + s->len, in, len);
+        s->buf = nb;
+        s->len += len;
+        s->buf[s->len] = '\0';
+        return len;
+}
+
+static size_t read_header(char *in, size_t size, size_t n, void *userdata) {
+        struct vmc_request *rq = userdata;
+        size_t len = size * n;
+
+        if (len > 5 && strncasecmp(in, "etag:", 5) == 0) {
+                const char *v = in + 5;
+                size_t k;
+
+                while (v < in + len && (*v == ' ' || *v == '\t'))
+                        v++;
+                k = (size_t) (in + len - v);
+                while (k > 0 && (v[k - 1] == '\r' || v[k - 1] == '\n' || v[k - 1] == ' '))
+                        k--;
+                if (k < sizeof(rq->etag)) {
+                        memcpy(rq->etag, v, k);
+                        rq->etag[k] = '\0';
+                }
+        }
+        return len;
+}
+
+static void prepare(struct vmc_transfer *t, struct vmc_request *rq, struct vmc_sink *out) {
+        const struct vmc_curl *c = t->curl;
+        CURL *e = t->h;
+
+        c->easy_reset(e);
+        c->easy_setopt(e, CURLOPT_URL, rq->url);
+        c->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https,http,sftp");
+        c->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        c->easy_setopt(e, CURLOPT_USERAGENT, "vmcored/" PACKAGE_VERSION);
+        c->easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long) t->opt.connect_timeout);
+        c->easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+        /* A transfer that moves nothing for stall_timeout seconds is given
+         * up (and retried); a slow but moving one is not. */
+        c->easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        c->easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long) t->opt.stall_timeout);
+        if (t->opt.ca_file && *t->opt.ca_file)
+                c->easy_setopt(e, CURLOPT_CAINFO, t->opt.ca_file);
+        if (rq->headers)
+                c->easy_setopt(e, CURLOPT_HTTPHEADER, rq->headers);
+        c->easy_setopt(e, CURLOPT_HEADERFUNCTION, read_header);
+        c->easy_setopt(e, CURLOPT_HEADERDATA, rq);
+        free(out->buf);
+        *out = (struct vmc_sink){ .max = out->max, .lossy = out->lossy };
+        c->easy_setopt(e, CURLOPT_WRITEFUNCTION, write_sink);
+        c->easy_setopt(e, CURLOPT_WRITEDATA, out);
+        rq->etag[0] = '\0';
+
+        if (strcmp(rq->method, "HEAD") == 0)
+                c->easy_setopt(e, CURLOPT_NOBODY, 1L);
+        else if (strcmp(rq->method, "GET") != 0) {
+                if (strcmp(rq->method, "PUT") != 0)
+                        c->easy_setopt(e, CURLOPT_CUSTOMREQUEST, rq->method);
+                if (rq->body) {
+                        rq->body->off = 0;
+                        /* UPLOAD is a PUT; CUSTOMREQUEST turns it into POST. */
+                        c->easy_setopt(e, CURLOPT_UPLOAD, 1L);
+                        c->easy_setopt(e, CURLOPT_READFUNCTION, read_body);
+                        c->easy_setopt(e, CURLOPT_READDATA, rq->body);
+                        c->easy_setopt(e, CURLOPT_SEEKFUNCTION, seek_body);
+                        c->easy_setopt(e, CURLOPT_SEEKDATA, rq->body);
+                        c->easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t) rq->body->size);
+                } else if (strcmp(rq->method, "DELETE") == 0)
+                        c->easy_setopt(e, CURLOPT_NOBODY, 0L);
+        }
+        if (rq->setup)
+                rq->setup(c, e, rq->userdata);
+}
+
+/* Whether another attempt could succeed. */
+static bool transient(CURLcode code, long status) {
+        if (code == CURLE_OK)
+                return status >= 500 || status == 408 || status == 429;
+        switch (code) {
+        case CURLE_PEER_FAILED_VERIFICATION:    /* TLS certificate or SSH host key */
+        case CURLE_SSL_CACERT_BADFILE:
+        case CURLE_SSL_CERTPROBLEM:
+        case CURLE_UNSUPPORTED_PROTOCOL:
+        case CURLE_URL_MALFORMAT:
+        case CURLE_LOGIN_DENIED:
+        case CURLE_REMOTE_ACCESS_DENIED:
+        case CURLE_REMOTE_FILE_NOT_FOUND:
+        case CURLE_REMOTE_DISK_FULL:
+        case CURLE_QUOTE_ERROR:
+        case CURLE_ABORTED_BY_CALLBACK:
+        case CURLE_READ_ERROR:
+        case CURLE_OUT_OF_MEMORY:
+        case CURLE_FILESIZE_EXCEEDED:
+                return false;
+        default:
+                return true; /* connection refused, reset, timeout, DNS */
+        }
+}
+
+static const char *hint(CURLcode code, long status) {
+        if (code == CURLE_OK && (status == 401 || status == 403))
+                return " (check [store] credentials)";
+        if (code == CURLE_LOGIN_DENIED)
+                return " (check [store] ssh_key and the server's authorized_keys)";
+        if (code == CURLE_PEER_FAILED_VERIFICATION)
+                return " (check [store] ca_file or ssh_host_key)";
+        return "";
+}
+
+int vmc_transfer_run(struct vmc_transfer *t, struct vmc_request *rq, char *err, size_t errlen) {
+        const struct vmc_curl *c = t->curl;
+        bool sftp = strncmp(rq->url, "sftp:", 5) == 0;
+        struct vmc_sink scratch = { .max = ERROR_BODY_MAX, .lossy = true };
+        struct vmc_sink *out = rq->out ? rq->out : &scratch;
+        unsigned delay = BACKOFF_FIRST_MS;
+
+        for (unsigned attempt = 0;; attempt++) {
+                char what[512], reason[256] = "";
+                long status = 0;
+                CURLcode code;
+
+                prepare(t, rq, out);
+                code = c->easy_perform(t->h);
+                if (out->too_big && !out->lossy) {
+                        free(scratch.buf);
+                        return set_error(-EFBIG, err, errlen, "%s: %s %s: larger than %zu bytes", t->name,
+                                         rq->method, rq->what, out->max);
+                }
+                if (!sftp)
+                        c->easy_getinfo(t->h, CURLINFO_RESPONSE_CODE, &status);
+                else if (code == CURLE_OK)
+                        status = 200;
+                else if (code == CURLE_REMOTE_FILE_NOT_FOUND) {
+                        code = CURLE_OK;
+                        status = 404;
+                }
+                if (code == CURLE_OK && (status < 400 || status == 404 || status == 412)) {
+                        free(scratch.buf);
+                        return (int) status;
+                }
+                if (code == CURLE_OK && rq->explain && out->buf)
+                        rq->explain(out->buf, reason, sizeof(reason));
+                if (code == CURLE_OK)
+                        snprintf(what, sizeof(what), "HTTP %ld%s%s%s", status, *reason ? " " : "", reason,
+                                 hint(code, status));
+                else
+                        snprintf(what, sizeof(what), "%s%s", c->easy_strerror(code), hint(code, status));
+                if (!transient(code, status) || attempt >= t->opt.retries) {
+                        free(scratch.buf);
+                        return set_error(code == CURLE_OK || code == CURLE_LOGIN_DENIED ||
+                                                         code == CURLE_REMOTE_ACCESS_DENIED
+                                                 ? -EACCES
+                                                 : -EIO,
+                                         err, errlen, "%s: %s %s: %s%s", t->name, rq->method, rq->what, what,
+                                         transient(code, status) ? ", giving up" : "");
+                }
+                /* Exponential backoff with jitter: many hosts rebooting at
+                 * once do not come back in step. */
+                unsigned wait = delay / 2 + (unsigned) (rand_r(&t->seed) % (delay / 2 + 1));
+                log_warning("%s: %s %s: attempt %u of %u: %s; retrying in %.1f s", t->name, rq->method, rq->what,
+                            attempt + 1, t->opt.retries + 1, what, wait / 1000.0);
+                struct timespec ts = { wait / 1000, (long) (wait % 1000) * 1000000L };
+                while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                        ;
+                delay = MIN(delay * 2, BACKOFF_MAX_MS);
+        }
+}

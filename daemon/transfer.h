@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Requests of the network stores (https, s3, sftp) over one libcurl handle,
+ * with the store's timeouts, stall detection and retries: exponential
+ * backoff with jitter, one log line per failed attempt, and no retry where
+ * another attempt cannot help (4xx answers, untrusted certificates or host
+ * keys, refused logins). */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "curl-dl.h"
+#include "store.h"
+
+struct vmc_transfer;
+
+/* What a request sends: memory, or a range of a file. */
+struct vmc_body {
+        const char *data;               /* from memory, or */
+        int fd;                         /* from fd (-1: memory) */
+        uint64_t start;                 /* offset of the body in fd */
+        uint64_t size;
+        uint64_t off;                   /* progress of the current attempt */
+};
+
+/* Where an answer's body goes, bounded. */
+struct vmc_sink {
+        char *buf;                      /* NUL-terminated */
+        size_t len, max;
+        bool too_big;
+        bool lossy;                     /* keep the first max bytes, drop the rest */
+};
+
+struct vmc_request {
+        const char *method;             /* GET, HEAD, PUT, POST, DELETE */
+        const char *url;
+        const char *what;               /* for messages: usually the key */
+        struct vmc_body *body;          /* PUT, POST */
+        struct vmc_sink *out;           /* NULL: discarded */
+        struct curl_slist *headers;
+        /* Backend options (authentication, keys), set for every attempt. */
+        void (*setup)(const struct vmc_curl *c, CURL *e, void *userdata);
+        void *userdata;
+        /* The server's reason for a failed answer ("SignatureDoesNotMatch"),
+         * from its body; NULL: none. */
+        void (*explain)(const char *body, char *buf, size_t buflen);
+        char etag[128];                 /* out: the answer's ETag, if any */
+};
+
+int vmc_transfer_new(const char *store_name, const struct vmc_store_options *opt, struct vmc_transfer **ret,
+                     char *err, size_t errlen);
+void vmc_transfer_free(struct vmc_transfer *t);
+
+/* Runs rq until it succeeds or fails for good. Returns the HTTP status of
+ * success (2xx/3xx; 200 for SFTP), 404 when the object does not exist
+ * (also SFTP's "no such file"), 412 when a condition failed, or a negative
+ * errno with err set: -EACCES for a refused request, -EIO otherwise. */
+int vmc_transfer_run(struct vmc_transfer *t, struct vmc_request *rq, char *err, size_t errlen);
+
+/* The handle of the last request, for curl_easy_getinfo. */
+CURL *vmc_transfer_handle(struct vmc_transfer *t);
+const struct vmc_curl *vmc_transfer_curl(struct vmc_transfer *t);
