@@ -221,8 +221,9 @@ static int store_first(struct collect *c) {
         return r;
 }
 
-/* How many crashes of this fingerprint already have a dump in the store. */
-static int count_dumps(struct collect *c, unsigned *ret) {
+/* Counts the fingerprint's records that say a dump is stored, up to limit:
+ * a common crash has many records, and each is one request to the store. */
+static int count_dumps(struct collect *c, unsigned limit, unsigned *ret) {
         _cleanup_free_ char *dir = vmc_key_fingerprint_dir(c->fingerprint);
         char **names = NULL;
         size_t n = 0;
@@ -232,7 +233,7 @@ static int count_dumps(struct collect *c, unsigned *ret) {
         if (!dir)
                 return -ENOMEM;
         r = vmc_store_list(c->store, dir, &names, &n, c->err, sizeof(c->err));
-        for (size_t i = 0; r >= 0 && i < n; i++) {
+        for (size_t i = 0; r >= 0 && i < n && count < limit; i++) {
                 _cleanup_free_ char *key = NULL, *data = NULL;
                 json_object *o, *d;
                 size_t len;
@@ -556,7 +557,7 @@ static int run(struct collect *c) {
         if (r >= 0)
                 r = store_first(c);
         if (r >= 0 && cfg->upload_dump == VMC_UPLOAD_DUMP_UNKNOWN) {
-                r = count_dumps(c, &dumps);
+                r = count_dumps(c, cfg->dumps_per_fingerprint, &dumps);
                 if (r == -EOPNOTSUPP) {
                         log_warning("%s; [upload] dump = unknown cannot count dumps there: storing this one",
                                     c->err);

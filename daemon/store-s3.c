@@ -44,6 +44,7 @@ struct s3_store {
         char *sigv4;                    /* aws:amz:REGION:s3 */
         char *userpwd;                  /* ACCESS:SECRET, wiped at close */
         char *token_header;             /* x-amz-security-token: ..., or NULL */
+        char reason[256];               /* the last answer's error code, for messages */
 };
 
 static bool unreserved(char c, bool keep_slash) {
@@ -207,6 +208,7 @@ static int request(struct vmc_store *s, const char *method, const char *key, con
         c->slist_free_all(headers);
         if (etag)
                 snprintf(etag, etaglen, "%s", rq.etag);
+        snprintf(h->reason, sizeof(h->reason), "%s", rq.reason);
         return r;
 }
 
@@ -214,9 +216,11 @@ static int expect_success(struct vmc_store *s, const char *method, const char *w
                           size_t errlen) {
         if (r < 0)
                 return r;
+        struct s3_store *h = s->priv;
         if (r >= 300)
-                return set_error(-EIO, err, errlen, "%s: %s %s: HTTP %d%s", s->name, method, what, r,
-                                 r == 404 ? " (does the bucket exist?)" : "");
+                return set_error(-EIO, err, errlen, "%s: %s %s: HTTP %d%s%s%s", s->name, method, what, r,
+                                 *h->reason ? " " : "", h->reason,
+                                 r == 404 && !*h->reason ? " (does the bucket exist?)" : "");
         return 0;
 }
 

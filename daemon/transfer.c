@@ -228,7 +228,7 @@ int vmc_transfer_run(struct vmc_transfer *t, struct vmc_request *rq, char *err, 
         unsigned delay = BACKOFF_FIRST_MS;
 
         for (unsigned attempt = 0;; attempt++) {
-                char what[512], reason[256] = "";
+                char what[512];
                 long status = 0;
                 CURLcode code;
 
@@ -247,14 +247,15 @@ int vmc_transfer_run(struct vmc_transfer *t, struct vmc_request *rq, char *err, 
                         code = CURLE_OK;
                         status = 404;
                 }
+                rq->reason[0] = '\0';
+                if (code == CURLE_OK && status >= 400 && rq->explain && out->buf)
+                        rq->explain(out->buf, rq->reason, sizeof(rq->reason));
                 if (code == CURLE_OK && (status < 400 || status == 404 || status == 412)) {
                         free(scratch.buf);
                         return (int) status;
                 }
-                if (code == CURLE_OK && rq->explain && out->buf)
-                        rq->explain(out->buf, reason, sizeof(reason));
                 if (code == CURLE_OK)
-                        snprintf(what, sizeof(what), "HTTP %ld%s%s%s", status, *reason ? " " : "", reason,
+                        snprintf(what, sizeof(what), "HTTP %ld%s%s%s", status, *rq->reason ? " " : "", rq->reason,
                                  hint(code, status));
                 else
                         snprintf(what, sizeof(what), "%s%s", c->easy_strerror(code), hint(code, status));

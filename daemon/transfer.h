@@ -46,6 +46,7 @@ struct vmc_request {
          * from its body; NULL: none. */
         void (*explain)(const char *body, char *buf, size_t buflen);
         char etag[128];                 /* out: the answer's ETag, if any */
+        char reason[256];               /* out: explain()'s words on a 4xx/5xx answer */
 };
 
 int vmc_transfer_new(const char *store_name, const struct vmc_store_options *opt, struct vmc_transfer **ret,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A throwaway HTTPS store for tests: nginx with dav_methods PUT on
+# A throwaway HTTPS store for tests: nginx with dav_methods PUT DELETE on
 # 127.0.0.1, a CA and server certificate made here, /basic/ behind basic
 # auth (user crash, password from $3) and /bearer/ behind a bearer token
 # ($4). Everything lives in DIR; nothing is installed or left running.
@@ -46,12 +46,12 @@ http {
                 location /basic/ {
                         auth_basic vmcored;
                         auth_basic_user_file $dir/htpasswd;
-                        dav_methods PUT;
+                        dav_methods PUT DELETE;
                         create_full_put_path on;
                 }
                 location /bearer/ {
                         if (\$http_authorization != "Bearer $token") { return 401; }
-                        dav_methods PUT;
+                        dav_methods PUT DELETE;
                         create_full_put_path on;
                 }
         }

@@ -69,6 +69,16 @@ check "again: already complete (HEAD on MANIFEST)" grep -q "already complete" "$
 check "bearer: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/bearer.err"
 check "bearer: MANIFEST arrived" test -s "$srv/www/bearer/v1/crashes/$(cat "$work/bearer.out")/MANIFEST.json"
 
+# ---- probe ----
+"$vmcored" check-config --config "$work/ca.conf" --credentials "$work/basic.cred" --store "$url" --probe \
+        >/dev/null 2>"$work/probe.err"
+check "probe: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/probe.err"
+check "probe: wrote, read back, deleted" grep -q "OK: wrote, read back and deleted v1/probe/" "$work/probe.err"
+check "probe: leaves nothing behind" test -z "$(find "$srv/www/basic/crashes/v1/probe" -type f 2>/dev/null)"
+"$vmcored" check-config --config "$work/ca.conf" --credentials "$work/wrong.cred" --store "$url" --probe \
+        >/dev/null 2>"$work/probe-wrong.err"
+check "probe with a wrong password: exit 1, says 401" grep -q "store probe failed: .*HTTP 401" "$work/probe-wrong.err"
+
 # ---- failures ----
 before=$(grep -c ' 401 ' "$srv/access.log")
 "$vmcored" collect --config "$work/ca.conf" --credentials "$work/wrong.cred" --vmcore "$work/sysrq.elf" \

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# vmcored collect into S3 (Ceph radosgw from Debian, single node, memstore,
+# on 127.0.0.1): check-config --probe; the crash arrives whole and matches
+# MANIFEST, the report equals `vmcored analyze` of the same dump, the stored
+# dump reads back to the same title, a second collect adds nothing; a dump
+# larger than a part goes multipart; [upload] dump = unknown counts the
+# fingerprint's dumps with ListObjectsV2; a wrong secret is one refused
+# request (403, no retry loop); a store that answers 500 on a part gets the
+# part again and completes, and one that always does gets the upload
+# aborted, the crash kept in the spool and no parts left behind.
+# Usage: test-collect-s3.sh VMCORED SHARED_DIR WORK_DIR
+set -u
+vmcored=$1 shared=$2 work=$3
+here=$(cd "$(dirname "$0")" && pwd)
+fixtures=$shared/fixtures/vmcores
+pass=0 fail=0
+
+if [ ! -d "$fixtures" ]; then
+        echo "SKIP: $fixtures is missing: the S3 store tests did NOT run" >&2
+        exit 77
+fi
+for tool in radosgw ceph-mon ceph-osd curl makedumpfile xz python3 sha256sum; do
+        command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed: the S3 store tests did NOT run" >&2; exit 77; }
+done
+rm -rf "$work" && mkdir -p "$work"
+rgw=$work/rgw
+proxy_pid=
+cleanup() {
+        [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null
+        bash "$here/radosgw.sh" stop "$rgw"
+}
+trap cleanup EXIT
+bash "$here/radosgw.sh" start "$rgw" >/dev/null || { echo "FAIL: radosgw did not start"; exit 1; }
+. "$rgw/env"
+
+ok() { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+# s3 METHOD KEY [curl args]: a signed request to the bucket, as a check.
+s3() {
+        local m=$1 k=$2; shift 2
+        curl -sS --fail --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
+                -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -X "$m" "$S3_ENDPOINT/$S3_BUCKET/$k" "$@"
+}
+store() { echo "s3://$S3_BUCKET/$1?endpoint=${2:-$S3_ENDPOINT}&region=$S3_REGION"; }
+
+xz -dc "$fixtures/SYSRQ/vmcore.elf.xz" >"$work/sysrq.elf"
+printf 'access_key = %s\nsecret_key = %s\n' "$S3_ACCESS_KEY" "$S3_SECRET_KEY" >"$work/s3.cred"
+printf 'access_key = %s\nsecret_key = wrong-%s\n' "$S3_ACCESS_KEY" "$S3_SECRET_KEY" >"$work/wrong.cred"
+chmod 0600 "$work/s3.cred" "$work/wrong.cred"
+printf '[store]\nallow_http = yes\ncredentials = %s\n[upload]\nretries = 2\n' "$work/s3.cred" >"$work/s3.conf"
+
+# ---- probe ----
+"$vmcored" check-config --config "$work/s3.conf" --store "$(store fleet)" --probe >/dev/null 2>"$work/probe.err"
+check "probe: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/probe.err"
+check "probe: wrote, read back, deleted" grep -q "OK: wrote, read back and deleted v1/probe/" "$work/probe.err"
+check "probe: leaves nothing behind" test -z "$(s3 GET '?list-type=2&prefix=fleet%2Fv1%2Fprobe' | grep -o '<Key>[^<]*')"
+
+# ---- collect ----
+"$vmcored" collect --config "$work/s3.conf" --store "$(store fleet)" --vmcore "$work/sysrq.elf" \
+        --spool "$work/spool" >"$work/c.out" 2>"$work/c.err"
+check "collect: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/c.err"
+id=$(cat "$work/c.out")
+mkdir -p "$work/got"
+for f in report.json dmesg.txt vmcore MANIFEST.json; do
+        check "collect: $f in the bucket" s3 GET "fleet/v1/crashes/$id/$f" -o "$work/got/$f"
+done
+for f in report.json dmesg.txt vmcore; do
+        check "collect: $f SHA-256 matches MANIFEST" test "$(sha256sum <"$work/got/$f" | cut -d' ' -f1)" = \
+                "$(json "$work/got/MANIFEST.json" "d['files']['$f']['sha256']")"
+done
+"$vmcored" analyze --json "$work/sysrq.elf" >"$work/analyze.json"
+check "collect: report equals vmcored analyze of the dump" python3 -c '
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+for d in (a, b):
+    d.pop("analysis", None)    # timings differ between runs
+sys.exit(a != b)' "$work/analyze.json" "$work/got/report.json"
+fp=$(json "$work/got/report.json" 'd["fingerprint"]')
+check "collect: fingerprint record with the dump" test "$(s3 GET "fleet/v1/fingerprints/$fp/$id.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["dump"])')" = True
+check "collect: stored dump analyzes to the same title" test \
+        "$("$vmcored" analyze --json "$work/got/vmcore" | python3 -c 'import json,sys; print(json.load(sys.stdin)["title"])')" = \
+        "$(json "$work/got/report.json" 'd["title"]')"
+check "collect: fingerprint stored before the dump" test \
+        "$(grep -n 'fingerprint .* stored in' "$work/c.err" | cut -d: -f1)" -lt \
+        "$(grep -n 'dump of crash .* stored' "$work/c.err" | cut -d: -f1)"
+
+"$vmcored" collect --config "$work/s3.conf" --store "$(store fleet)" --vmcore "$work/sysrq.elf" \
+        --spool "$work/spool" >/dev/null 2>"$work/again.err"
+check "again: already complete" grep -q "already complete" "$work/again.err"
+check "again: no second crash" test "$(s3 GET "?delimiter=%2F&list-type=2&prefix=fleet%2Fv1%2Fcrashes%2F" | grep -o "<Prefix>fleet/v1/crashes/[^<][^<]*" | wc -l)" -eq 1
+
+# ---- a dump larger than a part: multipart ----
+printf '[capture]\ndump_level = 0\ncompression = none\n' >"$work/big.conf"
+cat "$work/s3.conf" >>"$work/big.conf"
+"$vmcored" collect --config "$work/big.conf" --store "$(store big)" --vmcore "$work/sysrq.elf" \
+        --spool "$work/spool-big" >"$work/big.out" 2>"$work/big.err"
+check "multipart: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/big.err"
+bid=$(cat "$work/big.out")
+size=$(stat -c %s "$work/spool-big/$bid/vmcore")
+check "multipart: the dump is over one part (8 MiB)" test "$size" -gt $((8 << 20))
+check "multipart: stored as parts (ETag ...-N)" grep -qiE '^etag: "[0-9a-f]{32}-[0-9]+"' \
+        <(s3 HEAD "big/v1/crashes/$bid/vmcore" -I 2>/dev/null || s3 GET "big/v1/crashes/$bid/vmcore" -I)
+check "multipart: content equals the spool's" cmp -s <(s3 GET "big/v1/crashes/$bid/vmcore") "$work/spool-big/$bid/vmcore"
+check "multipart: progress logged" grep -q "MiB sent" "$work/big.err"
+
+# ---- [upload] dump = unknown: ListObjectsV2 ----
+printf '{"crash_id":"20260101T000000Z-000000000000","dump":true}' >"$work/rec.json"
+s3 PUT "unknown/v1/fingerprints/$fp/20260101T000000Z-000000000000.json" -T "$work/rec.json" >/dev/null
+printf '[store]\nallow_http = yes\ncredentials = %s\n[upload]\ndump = unknown\ndumps_per_fingerprint = 1\n' \
+        "$work/s3.cred" >"$work/unknown.conf"
+"$vmcored" collect --config "$work/unknown.conf" --store "$(store unknown)" --vmcore "$work/sysrq.elf" \
+        --spool "$work/spool-unknown" >"$work/unknown.out" 2>"$work/unknown.err"
+check "unknown: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/unknown.err"
+check "unknown: counted in the bucket, dump not taken" grep -q "holds 1 dumps of fingerprint $fp" "$work/unknown.err"
+check "unknown: no dump object" test -z "$(s3 GET "?list-type=2&prefix=unknown%2Fv1%2Fcrashes%2F$(cat "$work/unknown.out")%2Fvmcore" | grep -o '<Key>[^<]*')"
+
+# ---- failures ----
+"$vmcored" collect --config "$work/s3.conf" --credentials "$work/wrong.cred" --store "$(store wrong)" \
+        --vmcore "$work/sysrq.elf" --spool "$work/spool-wrong" >/dev/null 2>"$work/wrong.err"
+check "wrong secret: exit 4 (kept in the spool)" test $? -eq 4
+check "wrong secret: says 403 and what to check" grep -q "HTTP 403 (check \[store\] credentials)" "$work/wrong.err"
+check "wrong secret: no retry loop" test -z "$(grep retrying "$work/wrong.err")"
+check "wrong secret: no secret in the messages" test -z "$(grep -F "$S3_SECRET_KEY" "$work/wrong.err")"
+check "wrong secret: dump kept in the spool" test -s "$work/spool-wrong/$(ls "$work/spool-wrong")/vmcore"
+
+"$vmcored" check-config --config "$work/s3.conf" --credentials "$work/wrong.cred" --store "$(store probe)" \
+        --probe >/dev/null 2>"$work/probe-wrong.err"
+check "wrong secret: probe says the server's reason" grep -q "HTTP 403 SignatureDoesNotMatch" "$work/probe-wrong.err"
+
+"$vmcored" check-config --config "$work/s3.conf" --store "s3://no-such-bucket-$$/x?endpoint=$S3_ENDPOINT&region=$S3_REGION" \
+        --probe >/dev/null 2>"$work/nobucket.err"
+check "missing bucket: probe exit 1, says NoSuchBucket" grep -q "NoSuchBucket" "$work/nobucket.err"
+
+start_proxy() { # start_proxy RULE...: sets $proxy and $proxy_pid
+        [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null
+        exec 3< <(python3 "$here/fault-proxy.py" "${S3_ENDPOINT##*:}" "$@" 2>"$work/proxy.log")
+        proxy_pid=$!
+        read -r port <&3
+        proxy=http://127.0.0.1:$port
+}
+start_proxy 'PUT:partNumber=2&:500:1'
+"$vmcored" collect --config "$work/big.conf" --store "$(store retry "$proxy")" --vmcore "$work/sysrq.elf" \
+        --spool "$work/spool-retry" >"$work/retry.out" 2>"$work/retry.err"
+check "500 on a part: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/retry.err"
+check "500 on a part: the part was sent again" grep -q "part 2): attempt 1 of 3: HTTP 500 InjectedFault" "$work/retry.err"
+check "500 on a part: content complete" cmp -s <(s3 GET "retry/v1/crashes/$(cat "$work/retry.out")/vmcore") \
+        "$work/spool-retry/$(cat "$work/retry.out")/vmcore"
+
+start_proxy 'PUT:partNumber=3&:500:0'
+"$vmcored" collect --config "$work/big.conf" --store "$(store broken "$proxy")" --vmcore "$work/sysrq.elf" \
+        --spool "$work/spool-broken" >/dev/null 2>"$work/broken.err"
+check "500 always: exit 4" test $? -eq 4
+check "500 always: gives up on the part" grep -q "part 3): HTTP 500 InjectedFault: fault-proxy, giving up" "$work/broken.err"
+check "500 always: dump kept in the spool" test -s "$work/spool-broken/$(ls "$work/spool-broken")/vmcore"
+check "500 always: upload aborted, no parts left" test -z "$(s3 GET '?uploads=' | grep -o '<UploadId>[^<]*')"
+check "500 always: no MANIFEST" test -z "$(s3 GET '?list-type=2&prefix=broken%2F' | grep -o '<Key>[^<]*MANIFEST')"
+
+echo "collect-s3: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
