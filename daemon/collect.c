@@ -500,11 +500,23 @@ static int store_dump(struct collect *c) {
 
         if (!key || asprintf(&path, "%s/%s/vmcore", c->st.cfg.spool, c->crash_id) < 0)
                 return -ENOMEM;
+        struct stat st;
+        double t;
+
         fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return log_error_errno(-errno, "%s", path);
+        if (fd < 0 || fstat(fd, &st) < 0) {
+                r = log_error_errno(-errno, "%s", path);
+                if (fd >= 0)
+                        close(fd);
+                return r;
+        }
+        t = now_ms();
         r = vmc_store_put_fd(c->store, key, fd, c->err, sizeof(c->err));
         close(fd);
+        t = (now_ms() - t) / 1000.0;
+        if (r >= 0)
+                log_info("dump sent: %.1f MiB in %.2f s (%.0f MiB/s)", st.st_size / 1048576.0, t,
+                         t > 0 ? st.st_size / 1048576.0 / t : 0.0);
         return r;
 }
 

@@ -103,7 +103,8 @@ static int https_put_fd(struct vmc_store *s, const char *key, int fd, char *err,
 
         if (fstat(fd, &st) < 0)
                 return -errno;
-        b.size = (uint64_t) st.st_size;
+        /* A pipe goes as it comes: chunked over HTTP, to its end over SFTP. */
+        b.size = S_ISREG(st.st_mode) ? (uint64_t) st.st_size : VMC_BODY_STREAM;
         return put_result(s, key, request(s, "PUT", key, &b, NULL, err, errlen), err, errlen);
 }
 

@@ -6,12 +6,16 @@
  * servers then refuse every request) and bodies their Content-MD5, so the
  * server rejects a body damaged on the way.
  *
- * Small objects and files up to one part go in one PUT. Larger files and
- * pipes go as a multipart upload: one part at a time is read into a buffer
- * of PART_SIZE (so memory stays bounded whatever the dump's size), hashed,
- * sent, and sent again on a transient failure (the last upload of a part
- * number wins). A part that fails for good aborts the upload, so no
- * invisible parts are left to pay for.
+ * Small objects and files up to one part go in one PUT. Larger files go
+ * as a multipart upload of FILE_PART_SIZE ranges, each hashed and then sent
+ * straight from the file (nothing buffered; radosgw spends ~20 ms on each
+ * part, so large parts go faster: 8 MiB parts reached 69 MiB/s on
+ * loopback, 64 MiB ones 93). A stream of unknown length (a pipe) goes as a
+ * multipart upload of PIPE_PART_SIZE parts read one at a time into one
+ * buffer, so memory stays bounded whatever the dump's size. A part is sent
+ * again on a transient failure (the last upload of a part number wins); a
+ * part that fails for good aborts the upload, so no invisible parts are
+ * left to pay for.
  *
  * libcurl signs the path and query as written: keys are percent-encoded
  * here (all but A-Z a-z 0-9 - . _ ~ /), query parameters are sorted by
@@ -31,7 +35,8 @@
 #include "util.h"
 #include "xml.h"
 
-#define PART_SIZE ((size_t) 8 << 20)
+#define FILE_PART_SIZE ((uint64_t) 64 << 20)
+#define PIPE_PART_SIZE ((size_t) 8 << 20)
 #define PART_SIZE_MAX ((size_t) 5 << 30)
 #define PARTS_MAX 10000U
 #define ANSWER_MAX ((size_t) 4 << 20)
@@ -235,12 +240,12 @@ static int s3_put(struct vmc_store *s, const char *key, const void *data, size_t
         return expect_success(s, "PUT", key, r, err, errlen);
 }
 
-/* Reads up to len bytes: pread on a file, read on a pipe. */
-static ssize_t read_part(int fd, bool seekable, uint64_t off, char *buf, size_t len) {
+/* Reads up to len bytes of a stream; fewer only at its end. */
+static ssize_t read_part(int fd, char *buf, size_t len) {
         size_t got = 0;
 
         while (got < len) {
-                ssize_t k = seekable ? pread(fd, buf + got, len - got, (off_t) (off + got)) : read(fd, buf + got, len - got);
+                ssize_t k = read(fd, buf + got, len - got);
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k < 0)
@@ -313,9 +318,11 @@ static int multipart_begin(struct multipart *m, char *err, size_t errlen) {
         return m->id_enc ? 0 : -ENOMEM;
 }
 
-static int multipart_part(struct multipart *m, const char *buf, size_t len, char *err, size_t errlen) {
+/* Sends the next part: len bytes of buf, or of fd at off when buf is NULL. */
+static int multipart_part(struct multipart *m, const char *buf, int fd, uint64_t off, uint64_t len, char *err,
+                          size_t errlen) {
         struct vmc_store *s = m->s;
-        struct vmc_body b = { .data = buf, .fd = -1, .size = len };
+        struct vmc_body b = { .data = buf, .fd = buf ? -1 : fd, .start = off, .size = len };
         struct vmc_payload_digest d;
         _cleanup_free_ char *query = NULL, *what = NULL;
         char etag[128] = "";
@@ -325,9 +332,9 @@ static int multipart_part(struct multipart *m, const char *buf, size_t len, char
 
         if (n > PARTS_MAX)
                 return set_error(-EFBIG, err, errlen, "%s: %s: more than %u parts", s->name, m->key, PARTS_MAX);
-        r = vmc_payload_digest(buf, len, &d);
+        r = buf ? vmc_payload_digest(buf, (size_t) len, &d) : vmc_payload_digest_fd(fd, off, len, &d);
         if (r < 0)
-                return r;
+                return set_error(r, err, errlen, "%s: reading the file for %s: %s", s->name, m->key, strerror(-r));
         if (asprintf(&query, "partNumber=%u&uploadId=%s", n, m->id_enc) < 0 ||
             asprintf(&what, "%s (part %u)", m->key, n) < 0)
                 return -ENOMEM;
@@ -411,69 +418,81 @@ static void multipart_abort(struct multipart *m) {
                 log_warning("%s: aborting the multipart upload of %s: %s", m->s->name, m->key, err);
 }
 
-static int s3_put_fd(struct vmc_store *s, const char *key, int fd, char *err, size_t errlen) {
+/* A file of known size: ranges of it, nothing buffered. */
+static int put_file(struct vmc_store *s, const char *key, int fd, uint64_t total, char *err, size_t errlen) {
         struct multipart m = { .s = s, .key = key };
-        _cleanup_free_ char *buf = NULL;
-        struct stat st;
-        bool seekable;
-        uint64_t off = 0, total = 0;
-        size_t part = PART_SIZE;
+        uint64_t part = FILE_PART_SIZE, off = 0;
         unsigned last_tenth = 0;
         int r;
 
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        seekable = S_ISREG(st.st_mode);
-        if (seekable) {
-                total = (uint64_t) st.st_size;
-                if (total <= PART_SIZE) {
-                        /* One PUT streamed from the file; its hashes first. */
-                        struct vmc_body b = { .fd = fd, .size = total };
-                        struct vmc_payload_digest d;
+        if (total <= part) {
+                struct vmc_body b = { .fd = fd, .size = total };
+                struct vmc_payload_digest d;
 
-                        r = vmc_payload_digest_fd(fd, 0, total, &d);
-                        if (r < 0)
-                                return set_error(r, err, errlen, "%s: reading the file for %s: %s", s->name, key,
-                                                 strerror(-r));
-                        r = request(s, "PUT", key, key, NULL, &b, &d, NULL, NULL, NULL, 0, err, errlen);
-                        return expect_success(s, "PUT", key, r, err, errlen);
-                }
-                /* Parts large enough that 10000 of them hold the file. */
-                while ((uint64_t) part * PARTS_MAX < total && part < PART_SIZE_MAX)
-                        part *= 2;
+                r = vmc_payload_digest_fd(fd, 0, total, &d);
+                if (r < 0)
+                        return set_error(r, err, errlen, "%s: reading the file for %s: %s", s->name, key,
+                                         strerror(-r));
+                r = request(s, "PUT", key, key, NULL, &b, &d, NULL, NULL, NULL, 0, err, errlen);
+                return expect_success(s, "PUT", key, r, err, errlen);
         }
-        buf = malloc(part);
+        /* Parts large enough that 10000 of them hold the file. */
+        while (part * PARTS_MAX < total && part < PART_SIZE_MAX)
+                part *= 2;
+        r = multipart_begin(&m, err, errlen);
+        while (r >= 0 && off < total) {
+                uint64_t len = MIN(part, total - off);
+
+                r = multipart_part(&m, NULL, fd, off, len, err, errlen);
+                if (r < 0)
+                        break;
+                off += len;
+                if (off * 10 / total > last_tenth) {
+                        last_tenth = (unsigned) (off * 10 / total);
+                        log_info("%s: %s: %" PRIu64 " of %" PRIu64 " MiB sent", s->name, key, off >> 20, total >> 20);
+                }
+        }
+        if (r >= 0)
+                r = multipart_complete(&m, err, errlen);
+        if (r < 0 && m.id)
+                multipart_abort(&m);
+        multipart_done(&m);
+        return r;
+}
+
+/* A stream of unknown length: one part at a time in one buffer. */
+static int put_stream(struct vmc_store *s, const char *key, int fd, char *err, size_t errlen) {
+        struct multipart m = { .s = s, .key = key };
+        _cleanup_free_ char *buf = malloc(PIPE_PART_SIZE);
+        uint64_t sent = 0;
+        int r;
+
         if (!buf)
                 return -ENOMEM;
-
         for (;;) {
-                ssize_t n = read_part(fd, seekable, off, buf, part);
+                ssize_t n = read_part(fd, buf, PIPE_PART_SIZE);
                 if (n < 0) {
-                        r = set_error((int) n, err, errlen, "%s: reading the file for %s: %s", s->name, key,
+                        r = set_error((int) n, err, errlen, "%s: reading the stream for %s: %s", s->name, key,
                                       strerror((int) -n));
                         break;
                 }
-                if (!m.id && (size_t) n < part)
-                        /* A pipe that ended within the first part. */
+                if (!m.id && (size_t) n < PIPE_PART_SIZE)
+                        /* It ended within the first part. */
                         return s3_put(s, key, buf, (size_t) n, err, errlen);
                 if (!m.id) {
                         r = multipart_begin(&m, err, errlen);
                         if (r < 0)
                                 break;
                 }
-                if (n == 0 && m.parts > 0) {
-                        r = multipart_complete(&m, err, errlen);
-                        break;
+                if (n > 0) {
+                        r = multipart_part(&m, buf, -1, 0, (uint64_t) n, err, errlen);
+                        if (r < 0)
+                                break;
+                        sent += (uint64_t) n;
+                        if (m.parts % 16 == 0)
+                                log_info("%s: %s: %" PRIu64 " MiB sent", s->name, key, sent >> 20);
                 }
-                r = multipart_part(&m, buf, (size_t) n, err, errlen);
-                if (r < 0)
-                        break;
-                off += (uint64_t) n;
-                if (total > 0 && off * 10 / total > last_tenth) {
-                        last_tenth = (unsigned) (off * 10 / total);
-                        log_info("%s: %s: %" PRIu64 " of %" PRIu64 " MiB sent", s->name, key, off >> 20, total >> 20);
-                }
-                if ((size_t) n < part) {
+                if ((size_t) n < PIPE_PART_SIZE) {
                         r = multipart_complete(&m, err, errlen);
                         break;
                 }
@@ -482,6 +501,16 @@ static int s3_put_fd(struct vmc_store *s, const char *key, int fd, char *err, si
                 multipart_abort(&m);
         multipart_done(&m);
         return r;
+}
+
+static int s3_put_fd(struct vmc_store *s, const char *key, int fd, char *err, size_t errlen) {
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISREG(st.st_mode))
+                return put_file(s, key, fd, (uint64_t) st.st_size, err, errlen);
+        return put_stream(s, key, fd, err, errlen);
 }
 
 static int s3_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen) {

@@ -237,7 +237,8 @@ static int sftp_put_fd(struct vmc_store *s, const char *key, int fd, char *err, 
 
         if (fstat(fd, &st) < 0)
                 return -errno;
-        b.size = (uint64_t) st.st_size;
+        /* A pipe goes as it comes: chunked over HTTP, to its end over SFTP. */
+        b.size = S_ISREG(st.st_mode) ? (uint64_t) st.st_size : VMC_BODY_STREAM;
         return upload(s, key, &b, err, errlen);
 }
 

@@ -72,6 +72,17 @@ static size_t read_body(char *out, size_t size, size_t n, void *userdata) {
                 want = (size_t) left;
         if (want == 0)
                 return 0;
+        if (b->size == VMC_BODY_STREAM) {
+                /* A pipe: sent once, as it comes (chunked). */
+                ssize_t k;
+                do
+                        k = read(b->fd, out, size * n);
+                while (k < 0 && errno == EINTR);
+                if (k < 0)
+                        return CURL_READFUNC_ABORT;
+                b->off += (uint64_t) k;
+                return (size_t) k;
+        }
         if (b->fd < 0)
                 memcpy(out, b->data + b->off, want);
         else {
@@ -89,7 +100,7 @@ static size_t read_body(char *out, size_t size, size_t n, void *userdata) {
 static int seek_body(void *userdata, curl_off_t offset, int origin) {
         struct vmc_body *b = userdata;
 
-        if (origin != SEEK_SET || offset < 0 || (uint64_t) offset > b->size)
+        if (origin != SEEK_SET || offset < 0 || (uint64_t) offset > b->size || b->size == VMC_BODY_STREAM)
                 return CURL_SEEKFUNC_FAIL;
         b->off = (uint64_t) offset;
         return CURL_SEEKFUNC_OK;
@@ -177,7 +188,9 @@ static void prepare(struct vmc_transfer *t, struct vmc_request *rq, struct vmc_s
                         c->easy_setopt(e, CURLOPT_READDATA, rq->body);
                         c->easy_setopt(e, CURLOPT_SEEKFUNCTION, seek_body);
                         c->easy_setopt(e, CURLOPT_SEEKDATA, rq->body);
-                        c->easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t) rq->body->size);
+                        c->easy_setopt(e, CURLOPT_INFILESIZE_LARGE,
+                                       rq->body->size == VMC_BODY_STREAM ? (curl_off_t) -1
+                                                                         : (curl_off_t) rq->body->size);
                 } else if (strcmp(rq->method, "DELETE") == 0)
                         c->easy_setopt(e, CURLOPT_NOBODY, 0L);
         }
@@ -259,7 +272,9 @@ int vmc_transfer_run(struct vmc_transfer *t, struct vmc_request *rq, char *err, 
                                  hint(code, status));
                 else
                         snprintf(what, sizeof(what), "%s%s", c->easy_strerror(code), hint(code, status));
-                if (!transient(code, status) || attempt >= t->opt.retries) {
+                /* A stream that was partly sent cannot be sent again. */
+                bool spent = rq->body && rq->body->size == VMC_BODY_STREAM && rq->body->off > 0;
+                if (!transient(code, status) || attempt >= t->opt.retries || spent) {
                         free(scratch.buf);
                         return set_error(code == CURLE_OK || code == CURLE_LOGIN_DENIED ||
                                                          code == CURLE_REMOTE_ACCESS_DENIED

@@ -20,9 +20,11 @@ struct vmc_body {
         const char *data;               /* from memory, or */
         int fd;                         /* from fd (-1: memory) */
         uint64_t start;                 /* offset of the body in fd */
-        uint64_t size;
+        uint64_t size;                  /* VMC_BODY_STREAM: fd is read to its end */
         uint64_t off;                   /* progress of the current attempt */
 };
+
+#define VMC_BODY_STREAM UINT64_MAX
 
 /* Where an answer's body goes, bounded. */
 struct vmc_sink {

@@ -5,9 +5,10 @@
 # certificate is refused and said so; a store that is down is retried with
 # backoff and the crash kept in the spool; plain http is refused unless
 # allowed; a second collect sees the crash complete.
-# Usage: test-collect-https.sh VMCORED SHARED_DIR WORK_DIR
+# A pipe goes as a chunked PUT (store-put).
+# Usage: test-collect-https.sh VMCORED SHARED_DIR WORK_DIR STORE_PUT
 set -u
-vmcored=$1 shared=$2 work=$3
+vmcored=$1 shared=$2 work=$3 store_put=$4
 here=$(cd "$(dirname "$0")" && pwd)
 fixtures=$shared/fixtures/vmcores
 pass=0 fail=0
@@ -78,6 +79,13 @@ check "probe: leaves nothing behind" test -z "$(find "$srv/www/basic/crashes/v1/
 "$vmcored" check-config --config "$work/ca.conf" --credentials "$work/wrong.cred" --store "$url" --probe \
         >/dev/null 2>"$work/probe-wrong.err"
 check "probe with a wrong password: exit 1, says 401" grep -q "store probe failed: .*HTTP 401" "$work/probe-wrong.err"
+
+# ---- a stream of unknown length: chunked PUT ----
+head -c $(((3 << 20) + 7)) /dev/urandom >"$work/stream.in"
+got=$(cat "$work/stream.in" | "$store_put" --config "$work/ca.conf" --credentials "$work/basic.cred" --store "$url" \
+        s/pipe 2>"$work/stream.err")
+check "stream: stored whole" test "$got" = $(((3 << 20) + 7)) || sed 's/^/    /' "$work/stream.err"
+check "stream: content equal" cmp -s "$srv/www/basic/crashes/s/pipe" "$work/stream.in"
 
 # ---- failures ----
 before=$(grep -c ' 401 ' "$srv/access.log")

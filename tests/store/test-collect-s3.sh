@@ -8,9 +8,12 @@
 # request (403, no retry loop); a store that answers 500 on a part gets the
 # part again and completes, and one that always does gets the upload
 # aborted, the crash kept in the spool and no parts left behind.
-# Usage: test-collect-s3.sh VMCORED SHARED_DIR WORK_DIR
+# Streams of unknown length (pipes) go through the same store code with
+# store-put: buffered parts, a last short part, an exact multiple, and a
+# stream shorter than a part.
+# Usage: test-collect-s3.sh VMCORED SHARED_DIR WORK_DIR STORE_PUT
 set -u
-vmcored=$1 shared=$2 work=$3
+vmcored=$1 shared=$2 work=$3 store_put=$4
 here=$(cd "$(dirname "$0")" && pwd)
 fixtures=$shared/fixtures/vmcores
 pass=0 fail=0
@@ -91,19 +94,31 @@ check "collect: fingerprint stored before the dump" test \
 check "again: already complete" grep -q "already complete" "$work/again.err"
 check "again: no second crash" test "$(s3 GET "?delimiter=%2F&list-type=2&prefix=fleet%2Fv1%2Fcrashes%2F" | grep -o "<Prefix>fleet/v1/crashes/[^<][^<]*" | wc -l)" -eq 1
 
-# ---- a dump larger than a part: multipart ----
-printf '[capture]\ndump_level = 0\ncompression = none\n' >"$work/big.conf"
-cat "$work/s3.conf" >>"$work/big.conf"
-"$vmcored" collect --config "$work/big.conf" --store "$(store big)" --vmcore "$work/sysrq.elf" \
+# ---- a dump larger than a part (64 MiB): multipart from the file ----
+# A real kdump file with random bytes after its end: collect copies it as
+# it is, and the analysis reads only the dump.
+{ cat "$fixtures/BUG/vmcore"; head -c $((140 << 20)) /dev/urandom; } >"$work/big.kdump"
+cp "$work/s3.conf" "$work/big.conf"
+"$vmcored" collect --config "$work/big.conf" --store "$(store big)" --vmcore "$work/big.kdump" \
         --spool "$work/spool-big" >"$work/big.out" 2>"$work/big.err"
 check "multipart: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/big.err"
 bid=$(cat "$work/big.out")
 size=$(stat -c %s "$work/spool-big/$bid/vmcore")
-check "multipart: the dump is over one part (8 MiB)" test "$size" -gt $((8 << 20))
-check "multipart: stored as parts (ETag ...-N)" grep -qiE '^etag: "[0-9a-f]{32}-[0-9]+"' \
-        <(s3 HEAD "big/v1/crashes/$bid/vmcore" -I 2>/dev/null || s3 GET "big/v1/crashes/$bid/vmcore" -I)
+check "multipart: the dump is over two parts (64 MiB)" test "$size" -gt $((128 << 20))
+check "multipart: stored as 3 parts (ETag ...-3)" grep -qiE '^etag: "[0-9a-f]{32}-3"' \
+        <(s3 HEAD "big/v1/crashes/$bid/vmcore" -I)
 check "multipart: content equals the spool's" cmp -s <(s3 GET "big/v1/crashes/$bid/vmcore") "$work/spool-big/$bid/vmcore"
 check "multipart: progress logged" grep -q "MiB sent" "$work/big.err"
+
+# ---- streams of unknown length: buffered 8 MiB parts ----
+for n in $(((20 << 20) + 12345)) $((16 << 20)) 1000 0; do
+        head -c "$n" /dev/urandom >"$work/stream.in"
+        got=$(cat "$work/stream.in" | "$store_put" --config "$work/s3.conf" --store "$(store stream)" "s/$n" 2>"$work/stream.err")
+        check "stream of $n bytes: stored whole" test "$got" = "$n" || sed 's/^/    /' "$work/stream.err"
+        check "stream of $n bytes: content equal" cmp -s <(s3 GET "stream/s/$n") "$work/stream.in"
+done
+check "stream: multipart for the long one (ETag ...-3)" grep -qiE '^etag: "[0-9a-f]{32}-3"' \
+        <(s3 GET "stream/s/$(((20 << 20) + 12345))" -I)
 
 # ---- [upload] dump = unknown: ListObjectsV2 ----
 printf '{"crash_id":"20260101T000000Z-000000000000","dump":true}' >"$work/rec.json"
@@ -141,7 +156,7 @@ start_proxy() { # start_proxy RULE...: sets $proxy and $proxy_pid
         proxy=http://127.0.0.1:$port
 }
 start_proxy 'PUT:partNumber=2&:500:1'
-"$vmcored" collect --config "$work/big.conf" --store "$(store retry "$proxy")" --vmcore "$work/sysrq.elf" \
+"$vmcored" collect --config "$work/big.conf" --store "$(store retry "$proxy")" --vmcore "$work/big.kdump" \
         --spool "$work/spool-retry" >"$work/retry.out" 2>"$work/retry.err"
 check "500 on a part: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/retry.err"
 check "500 on a part: the part was sent again" grep -q "part 2): attempt 1 of 3: HTTP 500 InjectedFault" "$work/retry.err"
@@ -149,7 +164,7 @@ check "500 on a part: content complete" cmp -s <(s3 GET "retry/v1/crashes/$(cat 
         "$work/spool-retry/$(cat "$work/retry.out")/vmcore"
 
 start_proxy 'PUT:partNumber=3&:500:0'
-"$vmcored" collect --config "$work/big.conf" --store "$(store broken "$proxy")" --vmcore "$work/sysrq.elf" \
+"$vmcored" collect --config "$work/big.conf" --store "$(store broken "$proxy")" --vmcore "$work/big.kdump" \
         --spool "$work/spool-broken" >/dev/null 2>"$work/broken.err"
 check "500 always: exit 4" test $? -eq 4
 check "500 always: gives up on the part" grep -q "part 3): HTTP 500 InjectedFault: fault-proxy, giving up" "$work/broken.err"

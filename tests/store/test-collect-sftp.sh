@@ -5,9 +5,10 @@
 # store lists fingerprints for [upload] dump = unknown; a wrong host key
 # and a wrong client key are refused at once, not retried; a loose key
 # file mode and a missing pin are configuration errors.
-# Usage: test-collect-sftp.sh VMCORED SHARED_DIR WORK_DIR
+# A pipe goes through the same code (store-put).
+# Usage: test-collect-sftp.sh VMCORED SHARED_DIR WORK_DIR STORE_PUT
 set -u
-vmcored=$1 shared=$2 work=$3
+vmcored=$1 shared=$2 work=$3 store_put=$4
 here=$(cd "$(dirname "$0")" && pwd)
 fixtures=$shared/fixtures/vmcores
 pass=0 fail=0
@@ -78,6 +79,13 @@ conf "$work/unknown.conf" "$SFTP_ROOT/unknown" 'dump = unknown\ndumps_per_finger
 check "unknown: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/unknown.err"
 check "unknown: counted over SFTP, dump not taken" grep -q "holds 1 dumps of fingerprint $fp" "$work/unknown.err"
 check "unknown: crash complete without the dump" test -s "$SFTP_ROOT/unknown/v1/crashes/$(cat "$work/unknown.out")/MANIFEST.json"
+
+# ---- a stream of unknown length ----
+head -c $(((3 << 20) + 7)) /dev/urandom >"$work/stream.in"
+got=$(cat "$work/stream.in" | "$store_put" --config "$work/sftp.conf" s/pipe 2>"$work/stream.err")
+check "stream: stored whole" test "$got" = $(((3 << 20) + 7)) || sed 's/^/    /' "$work/stream.err"
+check "stream: content equal" cmp -s "$root/s/pipe" "$work/stream.in"
+check "stream: no .part left" test ! -e "$root/s/pipe.part"
 
 # ---- failures ----
 conf "$work/badhost.conf" "$SFTP_ROOT/badhost"
