@@ -67,70 +67,21 @@ int vmc_sha256_fd(int fd, char hex[VMC_SHA256_HEX], uint64_t *size) {
         return 0;
 }
 
-struct payload_ctx {
-        EVP_MD_CTX *sha, *md5;
-};
-
-static void payload_done(struct payload_ctx *p) {
-        EVP_MD_CTX_free(p->sha);
-        EVP_MD_CTX_free(p->md5);
-}
-
-static int payload_init(struct payload_ctx *p) {
-        p->sha = EVP_MD_CTX_new();
-        p->md5 = EVP_MD_CTX_new();
-        if (!p->sha || !p->md5 || !EVP_DigestInit_ex(p->sha, EVP_sha256(), NULL) ||
-            !EVP_DigestInit_ex(p->md5, EVP_md5(), NULL)) {
-                payload_done(p);
-                return -EIO;
-        }
-        return 0;
-}
-
-static int payload_update(struct payload_ctx *p, const void *data, size_t len) {
-        return EVP_DigestUpdate(p->sha, data, len) && EVP_DigestUpdate(p->md5, data, len) ? 0 : -EIO;
-}
-
-static int payload_final(struct payload_ctx *p, struct vmc_payload_digest *ret) {
-        unsigned char sha[EVP_MAX_MD_SIZE], md5[EVP_MAX_MD_SIZE];
-        unsigned int ns = 0, nm = 0;
-        int r = 0;
-
-        if (!EVP_DigestFinal_ex(p->sha, sha, &ns) || ns != 32 || !EVP_DigestFinal_ex(p->md5, md5, &nm) || nm != 16)
-                r = -EIO;
-        payload_done(p);
-        if (r < 0)
-                return r;
-        to_hex(sha, ret->sha256);
-        EVP_EncodeBlock((unsigned char *) ret->md5_base64, md5, 16);
-        return 0;
-}
-
-int vmc_payload_digest(const void *data, size_t len, struct vmc_payload_digest *ret) {
-        struct payload_ctx p;
-        int r = payload_init(&p);
-
-        if (r < 0)
-                return r;
-        r = payload_update(&p, data, len);
-        if (r < 0) {
-                payload_done(&p);
-                return r;
-        }
-        return payload_final(&p, ret);
-}
-
-int vmc_payload_digest_fd(int fd, uint64_t start, uint64_t size, struct vmc_payload_digest *ret) {
+int vmc_sha256_fd_range(int fd, uint64_t start, uint64_t size, char hex[VMC_SHA256_HEX]) {
         _cleanup_free_ unsigned char *buf = malloc(DIGEST_CHUNK);
-        struct payload_ctx p;
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+        EVP_MD_CTX *ctx;
         uint64_t off = 0;
-        int r;
+        int r = 0;
 
         if (!buf)
                 return -ENOMEM;
-        r = payload_init(&p);
-        if (r < 0)
-                return r;
+        ctx = EVP_MD_CTX_new();
+        if (!ctx)
+                return -ENOMEM;
+        if (!EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
+                r = -EIO;
         while (r >= 0 && off < size) {
                 size_t want = (size_t) MIN((uint64_t) DIGEST_CHUNK, size - off);
                 ssize_t k = pread(fd, buf, want, (off_t) (start + off));
@@ -138,14 +89,15 @@ int vmc_payload_digest_fd(int fd, uint64_t start, uint64_t size, struct vmc_payl
                         continue;
                 if (k <= 0)
                         r = k < 0 ? -errno : -EIO;
-                else {
-                        r = payload_update(&p, buf, (size_t) k);
+                else if (!EVP_DigestUpdate(ctx, buf, (size_t) k))
+                        r = -EIO;
+                else
                         off += (uint64_t) k;
-                }
         }
-        if (r < 0) {
-                payload_done(&p);
-                return r;
-        }
-        return payload_final(&p, ret);
+        if (r >= 0 && (!EVP_DigestFinal_ex(ctx, md, &n) || n != 32))
+                r = -EIO;
+        EVP_MD_CTX_free(ctx);
+        if (r >= 0)
+                to_hex(md, hex);
+        return r;
 }

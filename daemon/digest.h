@@ -14,14 +14,5 @@ int vmc_sha256_hex(const void *data, size_t len, char hex[VMC_SHA256_HEX]);
  * number of bytes. */
 int vmc_sha256_fd(int fd, char hex[VMC_SHA256_HEX], uint64_t *size);
 
-/* What an S3 request says of its body: the SHA-256 as hex
- * (x-amz-content-sha256, signed) and the MD5 as base64 (Content-MD5); the
- * server checks both. */
-struct vmc_payload_digest {
-        char sha256[VMC_SHA256_HEX];
-        char md5_base64[25];
-};
-
-int vmc_payload_digest(const void *data, size_t len, struct vmc_payload_digest *ret);
 /* Of size bytes of fd at offset start; -EIO if the file is shorter. */
-int vmc_payload_digest_fd(int fd, uint64_t start, uint64_t size, struct vmc_payload_digest *ret);
+int vmc_sha256_fd_range(int fd, uint64_t start, uint64_t size, char hex[VMC_SHA256_HEX]);

@@ -3,7 +3,8 @@
 an error instead of forwarding them: a store that answers 500.
 
   fault-proxy.py UPSTREAM_PORT RULE...   (RULE: METHOD:SUBSTRING:STATUS:TIMES,
-                                          TIMES 0 = always)
+                                          TIMES 0 = always; STATUS "corrupt":
+                                          forward with one body byte flipped)
 
 It prints its port on stdout once listening and logs each request to
 stderr ("PUT /b/k?partNumber=2&... -> 500 (injected)"). Requests go to
@@ -18,7 +19,7 @@ upstream = int(sys.argv[1])
 rules = []
 for spec in sys.argv[2:]:
     method, needle, status, times = spec.split(":")
-    rules.append({"method": method, "needle": needle, "status": int(status), "left": int(times) or -1})
+    rules.append({"method": method, "needle": needle, "status": status, "left": int(times) or -1})
 lock = threading.Lock()
 
 
@@ -41,9 +42,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0") or 0)
         body = self.rfile.read(length) if length else b""
         r = self.rule()
-        if r:
+        if r and r["status"] == "corrupt" and body:
+            # Damage on the way: the server must notice.
+            i = len(body) // 2
+            body = body[:i] + bytes([body[i] ^ 0x20]) + body[i + 1:]
+            print(f"{self.command} {self.path}: byte {i} flipped", file=sys.stderr, flush=True)
+        elif r:
             msg = b"<?xml version=\"1.0\"?><Error><Code>InjectedFault</Code><Message>fault-proxy</Message></Error>"
-            self.send_response(r["status"])
+            self.send_response(int(r["status"]))
             self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(msg)))
             self.end_headers()

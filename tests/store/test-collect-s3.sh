@@ -172,5 +172,13 @@ check "500 always: dump kept in the spool" test -s "$work/spool-broken/$(ls "$wo
 check "500 always: upload aborted, no parts left" test -z "$(s3 GET '?uploads=' | grep -o '<UploadId>[^<]*')"
 check "500 always: no MANIFEST" test -z "$(s3 GET '?list-type=2&prefix=broken%2F' | grep -o '<Key>[^<]*MANIFEST')"
 
+start_proxy 'PUT:partNumber=2&:corrupt:0'
+"$vmcored" collect --config "$work/big.conf" --store "$(store damaged "$proxy")" --vmcore "$work/big.kdump" \
+        --spool "$work/spool-damaged" >/dev/null 2>"$work/damaged.err"
+check "part damaged on the way: exit 4" test $? -eq 4
+check "part damaged on the way: the server's check refused it, not retried" \
+        grep -q "part 2): HTTP 400 XAmzContentSHA256Mismatch" "$work/damaged.err"
+check "part damaged on the way: upload aborted" test -z "$(s3 GET '?uploads=' | grep -o '<UploadId>[^<]*')"
+
 echo "collect-s3: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
