@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Store secrets: a file of "access_key = ...", "secret_key = ..." (S3),
- * "token = ..." (HTTPS bearer) or "user = ..." and "password = ..." (HTTPS
+/* Store secrets: a file of "access_key = ...", "secret_key = ..." (S3, with
+ * an optional session "token = ..."), "token = ..." (HTTPS bearer) or "user = ..." and "password = ..." (HTTPS
  * basic authentication), '#' comments. It must not be readable by
  * group or others (0600 or stricter) or it is refused. A name without a
  * slash is a systemd credential: $CREDENTIALS_DIRECTORY/NAME (LoadCredential=
