@@ -24,6 +24,7 @@
 #include "dump.h"
 #include "layout.h"
 #include "log.h"
+#include "mkdir.h"
 #include "report.h"
 #include "settings.h"
 #include "store.h"
@@ -531,8 +532,9 @@ static int run(struct collect *c) {
         if (strcmp(cfg->spool, "none") == 0)
                 return log_error("[capture] spool = none: streaming to the store without a spool is not built "
                                  "yet"), 1;
-        if (mkdir(cfg->spool, 0700) < 0 && errno != EEXIST)
-                return log_error_errno(-errno, "spool %s", cfg->spool), 1;
+        r = mkdir_parents(cfg->spool, 0700);
+        if (r < 0)
+                return log_error_errno(r, "spool %s", cfg->spool), 1;
         if (stat(c->vmcore, &sst) < 0)
                 return log_error_errno(-errno, "%s", c->vmcore), 1;
         {

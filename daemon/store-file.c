@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mkdir.h"
 #include "store-backend.h"
 #include "util.h"
 
@@ -29,11 +30,11 @@ static int file_open(struct vmc_store *s, char *err, size_t errlen) {
         struct file_store *f;
         int fd;
 
-        /* The store directory itself is created (0755) when missing: the
-         * default store must work on a fresh host. Its parent must exist. */
-        if (mkdir(s->url->path, 0755) < 0 && errno != EEXIST)
-                return set_error(-errno, err, errlen, "%s: cannot create the store directory: %s", s->name,
-                                 strerror(errno));
+        /* The store directory and its parents are created (0755) when
+         * missing: the default store must work on a fresh host. */
+        int r = mkdir_parents(s->url->path, 0755);
+        if (r < 0)
+                return set_error(r, err, errlen, "%s: cannot create the store directory: %s", s->name, strerror(-r));
         fd = open(s->url->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return set_error(-errno, err, errlen, "%s: %s", s->name, strerror(errno));

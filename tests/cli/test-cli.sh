@@ -183,5 +183,20 @@ check "check-config: bare credential name without systemd" 1 "$vmcored" check-co
 contains "check-config: says CREDENTIALS_DIRECTORY" "$tmp/err" "CREDENTIALS_DIRECTORY"
 check "check-config: usage error" 2 "$vmcored" check-config --no-such-option
 
+# The bundled sample dump (a real kdump file cut down by
+# tests/data/prune-kdump.py): analysis, and collect into a store whose
+# directories do not exist yet, as on a fresh host.
+dump=$data/x86_64-6.1-bug-lkdtm.kdump
+check "sample dump: analyze" 0 "$vmcored" analyze "$dump"
+contains "sample dump: title" "$tmp/out" "kernel BUG in lkdtm_BUG"
+contains "sample dump: module symbol from the dump" "$tmp/out" "lkdtm_BUG+0x5/0x10 [lkdtm]"
+check "sample dump: collect into new directories" 0 "$vmcored" collect --config "$conf/empty.conf" --vmcore "$dump" \
+        --spool "$tmp/new/spool" --store "file://$tmp/new/store"
+id=$(cat "$tmp/out")
+contains "sample dump: crash complete" "$tmp/err" "complete in file://$tmp/new/store"
+if cmp -s "$dump" "$tmp/new/store/v1/crashes/$id/vmcore"; then ok "sample dump: stored as it is"; else bad "sample dump: stored as it is"; fi
+check "sample dump: the stored copy analyzes" 0 "$vmcored" analyze "$tmp/new/store/v1/crashes/$id/vmcore"
+contains "sample dump: same title from the store" "$tmp/out" "kernel BUG in lkdtm_BUG"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
