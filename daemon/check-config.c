@@ -51,6 +51,7 @@ static int probe_store(const struct vmc_settings *st) {
         uint64_t size = 0;
         size_t len = 0;
         time_t now = time(NULL);
+        bool written;
         int r;
 
         if (uname(&uts) < 0 || vmc_host_id(uts.nodename, host) < 0)
@@ -63,6 +64,7 @@ static int probe_store(const struct vmc_settings *st) {
         r = vmc_store_open(&st->url, &st->cred, &opt, &store, err, sizeof(err));
         if (r >= 0)
                 r = vmc_store_put(store, key, body, strlen(body), err, sizeof(err));
+        written = r >= 0;
         if (r >= 0) {
                 r = vmc_store_stat(store, key, &size, err, sizeof(err));
                 if (r == 0 || (r > 0 && size != strlen(body)))
@@ -77,9 +79,19 @@ static int probe_store(const struct vmc_settings *st) {
         }
         if (r >= 0) {
                 r = vmc_store_delete(store, key, err, sizeof(err));
-                if (r >= 0 && vmc_store_stat(store, key, NULL, err, sizeof(err)) > 0)
-                        r = set_error(-EIO, err, sizeof(err), "%s: %s: still there after deleting it",
-                                      vmc_store_name(store), key);
+                written = false; /* tried: once is enough */
+                if (r >= 0) {
+                        r = vmc_store_stat(store, key, NULL, err, sizeof(err));
+                        if (r > 0)
+                                r = set_error(-EIO, err, sizeof(err), "%s: %s: still there after deleting it",
+                                              vmc_store_name(store), key);
+                }
+        }
+        if (r < 0 && written) {
+                /* Leave nothing behind when the write worked but a later
+                 * step did not. */
+                char ignored[256];
+                (void) vmc_store_delete(store, key, ignored, sizeof(ignored));
         }
         if (r < 0)
                 log_error("store probe failed: %s", *err ? err : strerror(-r));

@@ -13,6 +13,8 @@ int mkdir_parents(const char *path, mode_t mode) {
 
         if (!p)
                 return -ENOMEM;
+        if (!*p)
+                return -EINVAL;
         for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
                 *s = '\0';
                 if (mkdir(p, 0755) < 0 && errno != EEXIST)

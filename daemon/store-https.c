@@ -31,10 +31,13 @@ static int https_open(struct vmc_store *s, char *err, size_t errlen) {
                 free(h);
                 return r;
         }
-        if ((s->url->port ? asprintf(&h->base, "%s://%s:%u%s/", vmc_store_scheme_name(s->url->scheme), s->url->host,
-                                     s->url->port, s->url->path)
+        /* The path is kept decoded; it goes back into the URL encoded. */
+        _cleanup_free_ char *path = vmc_uri_encode(s->url->path, true);
+        if (!path ||
+            (s->url->port ? asprintf(&h->base, "%s://%s:%u%s/", vmc_store_scheme_name(s->url->scheme), s->url->host,
+                                     s->url->port, path)
                           : asprintf(&h->base, "%s://%s%s/", vmc_store_scheme_name(s->url->scheme), s->url->host,
-                                     s->url->path)) < 0) {
+                                     path)) < 0) {
                 vmc_transfer_free(h->t);
                 free(h);
                 return -ENOMEM;
@@ -68,7 +71,7 @@ static void setup_auth(const struct vmc_curl *c, CURL *e, void *userdata) {
 static int request(struct vmc_store *s, const char *method, const char *key, struct vmc_body *body,
                    struct vmc_sink *out, char *err, size_t errlen) {
         struct https_store *h = s->priv;
-        _cleanup_free_ char *url = NULL;
+        _cleanup_free_ char *url = NULL, *enc = vmc_uri_encode(key, true);
         struct vmc_request rq = {
                 .method = method,
                 .what = key,
@@ -78,18 +81,27 @@ static int request(struct vmc_store *s, const char *method, const char *key, str
                 .userdata = s,
         };
 
-        if (asprintf(&url, "%s%s", h->base, key) < 0)
+        if (!enc || asprintf(&url, "%s%s", h->base, enc) < 0)
                 return -ENOMEM;
         rq.url = url;
         return vmc_transfer_run(h->t, &rq, err, errlen);
 }
 
-static int put_result(struct vmc_store *s, const char *key, int r, char *err, size_t errlen) {
-        if (r < 0)
+/* A redirect (a login page, http to https) is not the object: redirects
+ * are not followed, so 3xx is an error like 404 on a PUT. */
+static int expect(struct vmc_store *s, const char *method, const char *key, int r, bool absent_ok, char *err,
+                  size_t errlen) {
+        if (r < 0 || (r == 404 && absent_ok))
                 return r;
         if (r >= 300)
-                return set_error(-EIO, err, errlen, "%s: PUT %s: HTTP %d", s->name, key, r);
-        return 0;
+                return set_error(-EIO, err, errlen, "%s: %s %s: HTTP %d%s", s->name, method, key, r,
+                                 r < 400 ? " (a redirect: give the final URL as [store] url)" : "");
+        return r;
+}
+
+static int put_result(struct vmc_store *s, const char *key, int r, char *err, size_t errlen) {
+        r = expect(s, "PUT", key, r, false, err, errlen);
+        return r < 0 ? r : 0;
 }
 
 static int https_put(struct vmc_store *s, const char *key, const void *data, size_t len, char *err, size_t errlen) {
@@ -111,7 +123,7 @@ static int https_put_fd(struct vmc_store *s, const char *key, int fd, char *err,
 static int https_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen) {
         struct https_store *h = s->priv;
         curl_off_t len = -1;
-        int r = request(s, "HEAD", key, NULL, NULL, err, errlen);
+        int r = expect(s, "HEAD", key, request(s, "HEAD", key, NULL, NULL, err, errlen), true, err, errlen);
 
         if (r < 0)
                 return r;
@@ -126,7 +138,7 @@ static int https_stat(struct vmc_store *s, const char *key, uint64_t *size, char
 static int https_get(struct vmc_store *s, const char *key, size_t max, char **data, size_t *len, char *err,
                      size_t errlen) {
         struct vmc_sink out = { .max = max };
-        int r = request(s, "GET", key, NULL, &out, err, errlen);
+        int r = expect(s, "GET", key, request(s, "GET", key, NULL, &out, err, errlen), true, err, errlen);
 
         if (r == 404)
                 r = -ENOENT;
@@ -142,7 +154,7 @@ static int https_get(struct vmc_store *s, const char *key, size_t max, char **da
 }
 
 static int https_delete(struct vmc_store *s, const char *key, char *err, size_t errlen) {
-        int r = request(s, "DELETE", key, NULL, NULL, err, errlen);
+        int r = expect(s, "DELETE", key, request(s, "DELETE", key, NULL, NULL, err, errlen), true, err, errlen);
         return r < 0 ? r : 0;
 }
 

@@ -53,31 +53,6 @@ struct s3_store {
         char reason[256];               /* the last answer's error code, for messages */
 };
 
-static bool unreserved(char c, bool keep_slash) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-               c == '_' || c == '~' || (keep_slash && c == '/');
-}
-
-/* Percent-encoding as SigV4 canonicalizes it (uppercase hex). */
-static char *uri_encode(const char *s, bool keep_slash) {
-        static const char hex[] = "0123456789ABCDEF";
-        char *out = malloc(strlen(s) * 3 + 1), *o = out;
-
-        if (!out)
-                return NULL;
-        for (; *s; s++) {
-                if (unreserved(*s, keep_slash))
-                        *o++ = *s;
-                else {
-                        *o++ = '%';
-                        *o++ = hex[(unsigned char) *s >> 4];
-                        *o++ = hex[(unsigned char) *s & 15];
-                }
-        }
-        *o = '\0';
-        return out;
-}
-
 static void wipe_free(char *s) {
         if (s) {
                 explicit_bzero(s, strlen(s));
@@ -185,7 +160,7 @@ static int request(struct vmc_store *s, const char *method, const char *key, con
         if (key) {
                 if (asprintf(&full, "%s%s", h->prefix, key) < 0)
                         return -ENOMEM;
-                enc = uri_encode(full, true);
+                enc = vmc_uri_encode(full, true);
                 if (!enc)
                         return -ENOMEM;
         }
@@ -308,7 +283,7 @@ static int multipart_begin(struct multipart *m, char *err, size_t errlen) {
                 return r;
         }
         m->id = u.id;
-        m->id_enc = uri_encode(u.id, false);
+        m->id_enc = vmc_uri_encode(u.id, false);
         return m->id_enc ? 0 : -ENOMEM;
 }
 
@@ -385,19 +360,31 @@ static int multipart_complete(struct multipart *m, char *err, size_t errlen) {
 
         struct vmc_body b = { .data = xml, .fd = -1, .size = len };
         r = vmc_sha256_hex(xml, len, d);
-        if (r >= 0)
-                r = request(s, "POST", m->key, m->key, query, &b, d, "application/xml", &out, NULL, 0, err, errlen);
-        r = expect_success(s, "POST (complete multipart upload)", m->key, r, err, errlen);
+        if (r < 0)
+                return r;
         /* A 200 answer can still carry an <Error> (AWS documents this for
-         * a Complete that failed after the headers were sent). */
-        if (r >= 0 && out.len > 0) {
-                r = vmc_xml_parse(out.buf, out.len, complete_field, &u, err, errlen);
-                if (r >= 0 && u.error)
-                        r = set_error(-EIO, err, errlen, "%s: completing the upload of %s: %s", s->name, m->key,
-                                      u.code);
+         * a Complete that failed after the headers were sent); sending
+         * Complete again is safe, so the server's "try again" codes get
+         * the usual attempts. */
+        for (unsigned attempt = 0;; attempt++) {
+                u = (struct upload_id){};
+                r = request(s, "POST", m->key, m->key, query, &b, d, "application/xml", &out, NULL, 0, err, errlen);
+                r = expect_success(s, "POST (complete multipart upload)", m->key, r, err, errlen);
+                if (r >= 0 && out.len > 0)
+                        r = vmc_xml_parse(out.buf, out.len, complete_field, &u, err, errlen);
+                free(out.buf);
+                out = (struct vmc_sink){ .max = ANSWER_MAX };
+                if (r < 0 || !u.error)
+                        return r;
+                bool again = strcmp(u.code, "InternalError") == 0 || strcmp(u.code, "SlowDown") == 0 ||
+                             strcmp(u.code, "ServiceUnavailable") == 0;
+                if (!again || attempt >= s->opt.retries)
+                        return set_error(-EIO, err, errlen, "%s: completing the upload of %s: %s", s->name, m->key,
+                                         u.code);
+                log_warning("%s: completing the upload of %s: attempt %u of %u: %s; retrying in %u s", s->name,
+                            m->key, attempt + 1, s->opt.retries + 1, u.code, attempt + 1);
+                sleep(attempt + 1);
         }
-        free(out.buf);
-        return r;
 }
 
 static void multipart_abort(struct multipart *m) {
@@ -405,6 +392,8 @@ static void multipart_abort(struct multipart *m) {
         char err[512];
         int r;
 
+        if (!m->id_enc)
+                m->id_enc = vmc_uri_encode(m->id, false);
         if (!m->id_enc || asprintf(&query, "uploadId=%s", m->id_enc) < 0)
                 return;
         r = request(m->s, "DELETE", m->key, m->key, query, NULL, NULL, NULL, NULL, NULL, 0, err, sizeof(err));
@@ -432,7 +421,7 @@ static int put_file(struct vmc_store *s, const char *key, int fd, uint64_t total
         }
         /* Parts large enough that 10000 of them hold the file. */
         while (part * PARTS_MAX < total && part < PART_SIZE_MAX)
-                part *= 2;
+                part = MIN(part * 2, (uint64_t) PART_SIZE_MAX);
         r = multipart_begin(&m, err, errlen);
         while (r >= 0 && off < total) {
                 uint64_t len = MIN(part, total - off);
@@ -608,7 +597,7 @@ static int s3_list(struct vmc_store *s, const char *prefix, char ***names, size_
 
         if (asprintf(&full, "%s%s/", h->prefix, prefix) < 0)
                 return -ENOMEM;
-        full_enc = uri_encode(full, false);
+        full_enc = vmc_uri_encode(full, false);
         if (!full_enc)
                 return -ENOMEM;
         l.full_prefix = full;
@@ -616,10 +605,13 @@ static int s3_list(struct vmc_store *s, const char *prefix, char ***names, size_
                 struct vmc_sink out = { .max = ANSWER_MAX };
                 _cleanup_free_ char *query = NULL, *token = NULL;
 
-                if (l.next && !(token = uri_encode(l.next, false))) {
+                if (l.next && !(token = vmc_uri_encode(l.next, false))) {
                         r = -ENOMEM;
                         break;
                 }
+                /* Each page must bring its own token to go on. */
+                free(l.next);
+                l.next = NULL;
                 /* Sorted by name: continuation-token, delimiter, list-type, prefix. */
                 if (asprintf(&query, "%s%s%sdelimiter=%%2F&list-type=2&prefix=%s", token ? "continuation-token=" : "",
                              token ? token : "", token ? "&" : "", full_enc) < 0) {

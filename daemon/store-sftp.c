@@ -95,6 +95,11 @@ static int sftp_open(struct vmc_store *s, char *err, size_t errlen) {
         if (!*u->path || strcmp(u->path, "/") == 0)
                 return set_error(-EINVAL, err, errlen, "%s: an sftp store needs a directory (sftp://user@host/srv/crashes)",
                                  s->name);
+        /* SFTP quote commands (rename, rm) split their arguments at spaces
+         * and take quotes and backslashes as syntax. */
+        if (strpbrk(u->path, " \t\"\\'"))
+                return set_error(-EINVAL, err, errlen,
+                                 "%s: the sftp directory must not contain spaces, quotes or backslashes", s->name);
         h = calloc(1, sizeof(*h));
         if (!h)
                 return -ENOMEM;
@@ -113,9 +118,13 @@ static int sftp_open(struct vmc_store *s, char *err, size_t errlen) {
                 return r;
         }
         if ((u->port ? asprintf(&h->base, "sftp://%s:%u", u->host, u->port) : asprintf(&h->base, "sftp://%s", u->host)) <
-                    0 ||
-            !(h->dir = strdup(u->path))) {
+            0) {
                 h->base = NULL;
+                sftp_close(s);
+                return -ENOMEM;
+        }
+        h->dir = strdup(u->path);
+        if (!h->dir) {
                 sftp_close(s);
                 return -ENOMEM;
         }
@@ -153,34 +162,15 @@ static void setup_ssh(const struct vmc_curl *c, CURL *e, void *userdata) {
                 c->easy_setopt(e, CURLOPT_DIRLISTONLY, 1L);
 }
 
-/* The URL of a path under the store directory: bytes other than
- * A-Z a-z 0-9 - . _ ~ / are percent-encoded (curl decodes them). */
+/* The URL of a path under the store directory (percent-encoded; curl
+ * decodes it). */
 static char *url_of(struct sftp_store *h, const char *rel, const char *suffix) {
-        static const char hex[] = "0123456789ABCDEF";
-        _cleanup_free_ char *path = NULL;
-        char *enc, *o, *url;
+        _cleanup_free_ char *path = NULL, *enc = NULL;
+        char *url;
 
-        if (asprintf(&path, "%s/%s%s", h->dir, rel, suffix) < 0)
+        if (asprintf(&path, "%s/%s%s", h->dir, rel, suffix) < 0 || !(enc = vmc_uri_encode(path, true)))
                 return NULL;
-        enc = malloc(strlen(path) * 3 + 1);
-        if (!enc)
-                return NULL;
-        o = enc;
-        for (const char *c = path; *c; c++) {
-                if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-                    strchr("-._~/", *c))
-                        *o++ = *c;
-                else {
-                        *o++ = '%';
-                        *o++ = hex[(unsigned char) *c >> 4];
-                        *o++ = hex[(unsigned char) *c & 15];
-                }
-        }
-        *o = '\0';
-        if (asprintf(&url, "%s%s", h->base, enc) < 0)
-                url = NULL;
-        free(enc);
-        return url;
+        return asprintf(&url, "%s%s", h->base, enc) < 0 ? NULL : url;
 }
 
 static int run(struct vmc_store *s, const char *method, const char *url, const char *what, struct vmc_body *body,

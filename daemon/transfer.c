@@ -23,6 +23,27 @@ struct vmc_transfer {
         unsigned seed;
 };
 
+char *vmc_uri_encode(const char *s, bool keep_slash) {
+        static const char hex[] = "0123456789ABCDEF";
+        char *out = malloc(strlen(s) * 3 + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (; *s; s++) {
+                char c = *s;
+                if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '.' || c == '_' || c == '~' || (keep_slash && c == '/'))
+                        *o++ = c;
+                else {
+                        *o++ = '%';
+                        *o++ = hex[(unsigned char) c >> 4];
+                        *o++ = hex[(unsigned char) c & 15];
+                }
+        }
+        *o = '\0';
+        return out;
+}
+
 int vmc_transfer_new(const char *store_name, const struct vmc_store_options *opt, struct vmc_transfer **ret,
                      char *err, size_t errlen) {
         const struct vmc_curl *curl;
@@ -199,9 +220,12 @@ static void prepare(struct vmc_transfer *t, struct vmc_request *rq, struct vmc_s
 }
 
 /* Whether another attempt could succeed. */
-static bool transient(CURLcode code, long status) {
+static bool transient(CURLcode code, long status, const char *reason) {
         if (code == CURLE_OK)
-                return status >= 500 || status == 408 || status == 429;
+                /* S3 answers 400 RequestTimeout when the body came too
+                 * slowly: worth another attempt, unlike other 400s. */
+                return status >= 500 || status == 408 || status == 429 ||
+                       (status == 400 && strncmp(reason, "RequestTimeout", 14) == 0);
         switch (code) {
         case CURLE_PEER_FAILED_VERIFICATION:    /* TLS certificate or SSH host key */
         case CURLE_SSL_CACERT_BADFILE:
@@ -274,14 +298,13 @@ int vmc_transfer_run(struct vmc_transfer *t, struct vmc_request *rq, char *err, 
                         snprintf(what, sizeof(what), "%s%s", c->easy_strerror(code), hint(code, status));
                 /* A stream that was partly sent cannot be sent again. */
                 bool spent = rq->body && rq->body->size == VMC_BODY_STREAM && rq->body->off > 0;
-                if (!transient(code, status) || attempt >= t->opt.retries || spent) {
+                bool again = transient(code, status, rq->reason);
+                if (!again || attempt >= t->opt.retries || spent) {
+                        bool refused = (code == CURLE_OK && (status == 401 || status == 403)) ||
+                                       code == CURLE_LOGIN_DENIED || code == CURLE_REMOTE_ACCESS_DENIED;
                         free(scratch.buf);
-                        return set_error(code == CURLE_OK || code == CURLE_LOGIN_DENIED ||
-                                                         code == CURLE_REMOTE_ACCESS_DENIED
-                                                 ? -EACCES
-                                                 : -EIO,
-                                         err, errlen, "%s: %s %s: %s%s", t->name, rq->method, rq->what, what,
-                                         transient(code, status) ? ", giving up" : "");
+                        return set_error(refused ? -EACCES : -EIO, err, errlen, "%s: %s %s: %s%s", t->name,
+                                         rq->method, rq->what, what, again ? ", giving up" : "");
                 }
                 /* Exponential backoff with jitter: many hosts rebooting at
                  * once do not come back in step. */

@@ -51,14 +51,21 @@ struct vmc_request {
         char reason[256];               /* out: explain()'s words on a 4xx/5xx answer */
 };
 
+/* Percent-encodes all but A-Z a-z 0-9 - . _ ~ (and '/' when keep_slash),
+ * with uppercase hex: what SigV4 canonicalizes to, and safe in any URL
+ * path or query value. */
+char *vmc_uri_encode(const char *s, bool keep_slash);
+
 int vmc_transfer_new(const char *store_name, const struct vmc_store_options *opt, struct vmc_transfer **ret,
                      char *err, size_t errlen);
 void vmc_transfer_free(struct vmc_transfer *t);
 
-/* Runs rq until it succeeds or fails for good. Returns the HTTP status of
- * success (2xx/3xx; 200 for SFTP), 404 when the object does not exist
- * (also SFTP's "no such file"), 412 when a condition failed, or a negative
- * errno with err set: -EACCES for a refused request, -EIO otherwise. */
+/* Runs rq until it succeeds or fails for good. Returns the HTTP status
+ * below 400 (200 for SFTP; callers decide what a 3xx means: redirects are
+ * not followed), 404 when the object does not exist (also SFTP's "no such
+ * file"), 412 when a condition failed, or a negative errno with err set:
+ * -EACCES for a refused request (401, 403, a refused login), -EIO
+ * otherwise. */
 int vmc_transfer_run(struct vmc_transfer *t, struct vmc_request *rq, char *err, size_t errlen);
 
 /* The handle of the last request, for curl_easy_getinfo. */

@@ -134,6 +134,12 @@ int vmc_xml_parse(const char *doc, size_t len, vmc_xml_text_fn fn, void *userdat
         struct state st = { .fn = fn, .userdata = userdata };
         int r;
 
+        /* Some servers send whitespace before the declaration (to keep
+         * a slow connection alive); expat refuses it there. */
+        while (len > 0 && (*doc == ' ' || *doc == '\t' || *doc == '\r' || *doc == '\n')) {
+                doc++;
+                len--;
+        }
         if (len > INT32_MAX)
                 return set_error(-EBADMSG, err, errlen, "XML answer too large");
         r = expat_load(&x, err, errlen);

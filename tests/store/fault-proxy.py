@@ -4,7 +4,9 @@ an error instead of forwarding them: a store that answers 500.
 
   fault-proxy.py UPSTREAM_PORT RULE...   (RULE: METHOD:SUBSTRING:STATUS:TIMES,
                                           TIMES 0 = always; STATUS "corrupt":
-                                          forward with one body byte flipped)
+                                          forward with one body byte flipped;
+                                          "200error": answer 200 with an S3
+                                          <Error> body, as AWS may on Complete)
 
 It prints its port on stdout once listening and logs each request to
 stderr ("PUT /b/k?partNumber=2&... -> 500 (injected)"). Requests go to
@@ -48,8 +50,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = body[:i] + bytes([body[i] ^ 0x20]) + body[i + 1:]
             print(f"{self.command} {self.path}: byte {i} flipped", file=sys.stderr, flush=True)
         elif r:
-            msg = b"<?xml version=\"1.0\"?><Error><Code>InjectedFault</Code><Message>fault-proxy</Message></Error>"
-            self.send_response(int(r["status"]))
+            code = b"InternalError" if r["status"] == "200error" else b"InjectedFault"
+            msg = b"<?xml version=\"1.0\"?><Error><Code>" + code + b"</Code><Message>fault-proxy</Message></Error>"
+            self.send_response(200 if r["status"] == "200error" else int(r["status"]))
             self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(msg)))
             self.end_headers()

@@ -2,7 +2,7 @@
 # A throwaway HTTPS store for tests: nginx with dav_methods PUT DELETE on
 # 127.0.0.1, a CA and server certificate made here, /basic/ behind basic
 # auth (user crash, password from $3) and /bearer/ behind a bearer token
-# ($4). Everything lives in DIR; nothing is installed or left running.
+# ($4), /moved/ answering every request with a redirect. Everything lives in DIR; nothing is installed or left running.
 #   https-server.sh start DIR PASSWORD TOKEN   prints the port
 #   https-server.sh stop DIR
 set -eu
@@ -53,6 +53,10 @@ http {
                         if (\$http_authorization != "Bearer $token") { return 401; }
                         dav_methods PUT DELETE;
                         create_full_put_path on;
+                }
+                # A store URL that moved: every request is redirected.
+                location /moved/ {
+                        return 301 /basic/;
                 }
         }
 }

@@ -119,7 +119,7 @@ check "no makedumpfile: says so" grep -q "makedumpfile is not installed" "$work/
 nid=$(ls "$work/spool-nomdf")
 check "no makedumpfile: fingerprint and report stored anyway" test -s "$work/store-nomdf/v1/crashes/$nid/report.json" -a -s "$work/store-nomdf/v1/fingerprints/$fp/$nid.json"
 check "no makedumpfile: not marked complete" test ! -e "$work/store-nomdf/v1/crashes/$nid/MANIFEST.json"
-collect nostore 4 --vmcore "$work/sysrq.elf" --spool "$work/spool-nostore" --store "file:///nonexistent-vmcored/store"
+collect nostore 4 --vmcore "$work/sysrq.elf" --spool "$work/spool-nostore" --store "file://$work/sysrq.elf/store"
 sid=$(ls "$work/spool-nostore")
 check "store away: everything kept in the spool" test -s "$work/spool-nostore/$sid/vmcore" -a -s "$work/spool-nostore/$sid/report.json"
 check "store away: says where it stays" grep -q "everything stays in $work/spool-nostore/$sid" "$work/nostore.err"

@@ -80,6 +80,18 @@ check "probe: leaves nothing behind" test -z "$(find "$srv/www/basic/crashes/v1/
         >/dev/null 2>"$work/probe-wrong.err"
 check "probe with a wrong password: exit 1, says 401" grep -q "store probe failed: .*HTTP 401" "$work/probe-wrong.err"
 
+# ---- a path that needs percent-encoding ----
+"$vmcored" collect --config "$work/ca.conf" --credentials "$work/basic.cred" --vmcore "$work/sysrq.elf" \
+        --spool "$work/spool-space" --store "https://127.0.0.1:$port/basic/with%20space" >"$work/space.out" 2>"$work/space.err"
+check "encoded path: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/space.err"
+check "encoded path: stored under 'with space'" test -s "$srv/www/basic/with space/v1/crashes/$(cat "$work/space.out")/MANIFEST.json"
+
+# ---- a redirect is not the object ----
+"$vmcored" collect --config "$work/ca.conf" --credentials "$work/basic.cred" --vmcore "$work/sysrq.elf" \
+        --spool "$work/spool-moved" --store "https://127.0.0.1:$port/moved" >/dev/null 2>"$work/moved.err"
+check "redirect: exit 4, not 'already complete'" test $? -eq 4
+check "redirect: says so" grep -q "HTTP 301 (a redirect" "$work/moved.err"
+
 # ---- a stream of unknown length: chunked PUT ----
 head -c $(((3 << 20) + 7)) /dev/urandom >"$work/stream.in"
 got=$(cat "$work/stream.in" | "$store_put" --config "$work/ca.conf" --credentials "$work/basic.cred" --store "$url" \

@@ -163,6 +163,15 @@ check "500 on a part: the part was sent again" grep -q "part 2): attempt 1 of 3:
 check "500 on a part: content complete" cmp -s <(s3 GET "retry/v1/crashes/$(cat "$work/retry.out")/vmcore") \
         "$work/spool-retry/$(cat "$work/retry.out")/vmcore"
 
+start_proxy 'POST:uploadId=:200error:1'
+"$vmcored" collect --config "$work/big.conf" --store "$(store complete "$proxy")" --vmcore "$work/big.kdump" \
+        --spool "$work/spool-complete" >"$work/complete.out" 2>"$work/complete.err"
+check "Complete answered 200 with <Error>: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/complete.err"
+check "Complete answered 200 with <Error>: sent again" \
+        grep -q "completing the upload of .*: attempt 1 of 3: InternalError; retrying" "$work/complete.err"
+check "Complete answered 200 with <Error>: content complete" \
+        cmp -s <(s3 GET "complete/v1/crashes/$(cat "$work/complete.out")/vmcore") "$work/big.kdump"
+
 start_proxy 'PUT:partNumber=3&:500:0'
 "$vmcored" collect --config "$work/big.conf" --store "$(store broken "$proxy")" --vmcore "$work/big.kdump" \
         --spool "$work/spool-broken" >/dev/null 2>"$work/broken.err"

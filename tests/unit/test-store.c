@@ -178,6 +178,11 @@ static void test_unwritable_and_incomplete(void **state) {
         assert_int_equal(vmc_store_open(&u, &f->cred, &opt, &s, err, sizeof(err)), -EINVAL);
         assert_non_null(strstr(err, "must be a SHA256 fingerprint"));
         vmc_store_url_done(&u);
+        /* SFTP quote commands cannot take a directory with spaces. */
+        assert_int_equal(vmc_store_url_parse("sftp://crash@host/srv/my%20crashes", false, &u, err, sizeof(err)), 0);
+        assert_int_equal(vmc_store_open(&u, &f->cred, &opt, &s, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "must not contain spaces"));
+        vmc_store_url_done(&u);
 }
 
 static void test_delete(void **state) {
