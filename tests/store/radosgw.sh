@@ -3,7 +3,9 @@
 # memstore OSD, no mgr) with radosgw on 127.0.0.1, plus one rgw user and one
 # bucket. Everything (conf, keys, mon data, logs, pid files) lives in DIR;
 # nothing under /etc/ceph, /var/lib/ceph or /var/run/ceph is used.
-#   radosgw.sh start DIR   prints S3_* lines (also written to DIR/env)
+#   radosgw.sh start DIR   prints S3_* lines (also written to DIR/env):
+#                          S3_ENDPOINT (http), S3_TLS_ENDPOINT (https, with a
+#                          certificate from a CA of its own, S3_CA_FILE)
 #   radosgw.sh stop DIR    stops the daemons of DIR; safe to repeat
 # Needs root and the Debian packages ceph-mon ceph-osd radosgw ceph-common.
 set -euo pipefail
@@ -184,7 +186,7 @@ memstore_device_bytes = 3221225472
 
 [client.rgw.a]
 rgw_data = $dir/rgw
-rgw_frontends = beast endpoint=127.0.0.1:$rgw_port
+rgw_frontends = beast endpoint=127.0.0.1:$rgw_port ssl_endpoint=127.0.0.1:$rgw_tls_port ssl_certificate=$dir/tls/server.crt ssl_private_key=$dir/tls/server.key
 CONF
 }
 
@@ -286,7 +288,10 @@ cmd_start() {
 
         mon_port=$(free_port)
         rgw_port=$(free_port "$mon_port")
+        rgw_tls_port=$(free_port "$rgw_port")
+        [[ $rgw_tls_port != "$mon_port" ]] || rgw_tls_port=$(free_port "$rgw_port")
         endpoint=http://127.0.0.1:$rgw_port
+        make_certificate
         access_key=$(random_hex 10)
         secret_key=$(random_hex 20)
 
@@ -316,12 +321,29 @@ cmd_start() {
 
         cat >"$dir/env" <<ENV
 S3_ENDPOINT=$endpoint
+S3_TLS_ENDPOINT=https://127.0.0.1:$rgw_tls_port
+S3_CA_FILE=$dir/tls/ca.crt
 S3_ACCESS_KEY=$access_key
 S3_SECRET_KEY=$secret_key
 S3_REGION=$REGION
 S3_BUCKET=$BUCKET
 ENV
         cat "$dir/env"
+}
+
+# A CA of our own and a certificate for 127.0.0.1 signed by it: the store
+# tests check that TLS is verified (trusted with S3_CA_FILE, refused
+# without).
+make_certificate() {
+        mkdir -p "$dir/tls"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=vmcored-test-s3-ca \
+                -keyout "$dir/tls/ca.key" -out "$dir/tls/ca.crt" 2>>"$dir/log/cli.log" &&
+                openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+                        -keyout "$dir/tls/server.key" -out "$dir/tls/server.csr" 2>>"$dir/log/cli.log" &&
+                printf 'subjectAltName=IP:127.0.0.1\n' >"$dir/tls/san.ext" &&
+                openssl x509 -req -in "$dir/tls/server.csr" -CA "$dir/tls/ca.crt" -CAkey "$dir/tls/ca.key" \
+                        -CAcreateserial -days 2 -extfile "$dir/tls/san.ext" -out "$dir/tls/server.crt" \
+                        2>>"$dir/log/cli.log" || die "making the TLS certificate failed" "$dir/log/cli.log"
 }
 
 cmd_stop() {

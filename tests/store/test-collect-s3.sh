@@ -60,6 +60,17 @@ check "probe: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/probe.err"
 check "probe: wrote, read back, deleted" grep -q "OK: wrote, read back and deleted v1/probe/" "$work/probe.err"
 check "probe: leaves nothing behind" test -z "$(s3 GET '?list-type=2&prefix=fleet%2Fv1%2Fprobe' | grep -o '<Key>[^<]*')"
 
+# ---- TLS: verified against [store] ca_file, refused without ----
+store_tls() { echo "s3://$S3_BUCKET/tls?endpoint=$S3_TLS_ENDPOINT&region=$S3_REGION"; }
+printf '[store]\ncredentials = %s\nca_file = %s\n' "$work/s3.cred" "$S3_CA_FILE" >"$work/tls.conf"
+"$vmcored" check-config --config "$work/tls.conf" --store "$(store_tls)" --probe >/dev/null 2>"$work/tls.err"
+check "https endpoint with ca_file: probe OK" test $? -eq 0 || sed 's/^/    /' "$work/tls.err"
+printf '[store]\ncredentials = %s\n[upload]\nretries = 2\n' "$work/s3.cred" >"$work/notls.conf"
+"$vmcored" check-config --config "$work/notls.conf" --store "$(store_tls)" --probe >/dev/null 2>"$work/notls.err"
+check "https endpoint, CA not trusted: probe fails" test $? -eq 1
+check "https endpoint, CA not trusted: says certificate" grep -qi "certificate" "$work/notls.err"
+check "https endpoint, CA not trusted: not retried" test -z "$(grep retrying "$work/notls.err")"
+
 # ---- collect ----
 "$vmcored" collect --config "$work/s3.conf" --store "$(store fleet)" --vmcore "$work/sysrq.elf" \
         --spool "$work/spool" >"$work/c.out" 2>"$work/c.err"
