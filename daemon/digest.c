@@ -28,46 +28,9 @@ int vmc_sha256_hex(const void *data, size_t len, char hex[VMC_SHA256_HEX]) {
         return 0;
 }
 
-int vmc_sha256_fd(int fd, char hex[VMC_SHA256_HEX], uint64_t *size) {
-        _cleanup_free_ unsigned char *buf = malloc(DIGEST_CHUNK);
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int n = 0;
-        EVP_MD_CTX *ctx;
-        uint64_t off = 0;
-        int r = 0;
-
-        if (!buf)
-                return -ENOMEM;
-        ctx = EVP_MD_CTX_new();
-        if (!ctx)
-                return -ENOMEM;
-        if (!EVP_DigestInit_ex(ctx, EVP_sha256(), NULL))
-                r = -EIO;
-        while (r >= 0) {
-                ssize_t k = pread(fd, buf, DIGEST_CHUNK, (off_t) off);
-                if (k < 0) {
-                        if (errno != EINTR)
-                                r = -errno;
-                        continue;
-                }
-                if (k == 0)
-                        break;
-                if (!EVP_DigestUpdate(ctx, buf, (size_t) k))
-                        r = -EIO;
-                off += (uint64_t) k;
-        }
-        if (r >= 0 && (!EVP_DigestFinal_ex(ctx, md, &n) || n != 32))
-                r = -EIO;
-        EVP_MD_CTX_free(ctx);
-        if (r < 0)
-                return r;
-        to_hex(md, hex);
-        if (size)
-                *size = off;
-        return 0;
-}
-
-int vmc_sha256_fd_range(int fd, uint64_t start, uint64_t size, char hex[VMC_SHA256_HEX]) {
+/* size bytes at start, or to the end of the file when size is UINT64_MAX;
+ * *got: how many were read. */
+static int sha256_of_fd(int fd, uint64_t start, uint64_t size, char hex[VMC_SHA256_HEX], uint64_t *got) {
         _cleanup_free_ unsigned char *buf = malloc(DIGEST_CHUNK);
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned int n = 0;
@@ -87,8 +50,10 @@ int vmc_sha256_fd_range(int fd, uint64_t start, uint64_t size, char hex[VMC_SHA2
                 ssize_t k = pread(fd, buf, want, (off_t) (start + off));
                 if (k < 0 && errno == EINTR)
                         continue;
+                if (k == 0 && size == UINT64_MAX)
+                        break;
                 if (k <= 0)
-                        r = k < 0 ? -errno : -EIO;
+                        r = k < 0 ? -errno : -EIO; /* shorter than said */
                 else if (!EVP_DigestUpdate(ctx, buf, (size_t) k))
                         r = -EIO;
                 else
@@ -97,7 +62,18 @@ int vmc_sha256_fd_range(int fd, uint64_t start, uint64_t size, char hex[VMC_SHA2
         if (r >= 0 && (!EVP_DigestFinal_ex(ctx, md, &n) || n != 32))
                 r = -EIO;
         EVP_MD_CTX_free(ctx);
-        if (r >= 0)
-                to_hex(md, hex);
-        return r;
+        if (r < 0)
+                return r;
+        to_hex(md, hex);
+        if (got)
+                *got = off;
+        return 0;
+}
+
+int vmc_sha256_fd(int fd, char hex[VMC_SHA256_HEX], uint64_t *size) {
+        return sha256_of_fd(fd, 0, UINT64_MAX, hex, size);
+}
+
+int vmc_sha256_fd_range(int fd, uint64_t start, uint64_t size, char hex[VMC_SHA256_HEX]) {
+        return sha256_of_fd(fd, start, size, hex, NULL);
 }

@@ -122,17 +122,9 @@ static int https_put_fd(struct vmc_store *s, const char *key, int fd, char *err,
 
 static int https_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen) {
         struct https_store *h = s->priv;
-        curl_off_t len = -1;
         int r = expect(s, "HEAD", key, request(s, "HEAD", key, NULL, NULL, err, errlen), true, err, errlen);
 
-        if (r < 0)
-                return r;
-        if (r == 404)
-                return 0;
-        vmc_transfer_curl(h->t)->easy_getinfo(vmc_transfer_handle(h->t), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
-        if (size)
-                *size = len >= 0 ? (uint64_t) len : 0;
-        return 1;
+        return vmc_transfer_stat_result(h->t, r, size);
 }
 
 static int https_get(struct vmc_store *s, const char *key, size_t max, char **data, size_t *len, char *err,
@@ -146,11 +138,7 @@ static int https_get(struct vmc_store *s, const char *key, size_t max, char **da
                 free(out.buf);
                 return r;
         }
-        if (!out.buf && !(out.buf = strdup("")))
-                return -ENOMEM;
-        *data = out.buf;
-        *len = out.len;
-        return 0;
+        return vmc_sink_take(&out, data, len);
 }
 
 static int https_delete(struct vmc_store *s, const char *key, char *err, size_t errlen) {

@@ -498,20 +498,11 @@ static int s3_put_fd(struct vmc_store *s, const char *key, int fd, char *err, si
 
 static int s3_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen) {
         struct s3_store *h = s->priv;
-        curl_off_t len = -1;
         int r = request(s, "HEAD", key, key, NULL, NULL, NULL, NULL, NULL, NULL, 0, err, errlen);
 
-        if (r < 0)
-                return r;
-        if (r == 404)
-                return 0;
-        r = expect_success(s, "HEAD", key, r, err, errlen);
-        if (r < 0)
-                return r;
-        vmc_transfer_curl(h->t)->easy_getinfo(vmc_transfer_handle(h->t), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
-        if (size)
-                *size = len >= 0 ? (uint64_t) len : 0;
-        return 1;
+        if (r >= 300 && r != 404)
+                return expect_success(s, "HEAD", key, r, err, errlen);
+        return vmc_transfer_stat_result(h->t, r, size);
 }
 
 static int s3_get(struct vmc_store *s, const char *key, size_t max, char **data, size_t *len, char *err,
@@ -527,11 +518,7 @@ static int s3_get(struct vmc_store *s, const char *key, size_t max, char **data,
                 free(out.buf);
                 return r;
         }
-        if (!out.buf && !(out.buf = strdup("")))
-                return -ENOMEM;
-        *data = out.buf;
-        *len = out.len;
-        return 0;
+        return vmc_sink_take(&out, data, len);
 }
 
 static int s3_delete(struct vmc_store *s, const char *key, char *err, size_t errlen) {

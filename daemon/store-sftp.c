@@ -236,20 +236,12 @@ static int sftp_stat(struct vmc_store *s, const char *key, uint64_t *size, char 
         struct sftp_store *h = s->priv;
         _cleanup_free_ char *url = url_of(h, key, "");
         struct call call = { .h = h };
-        curl_off_t len = -1;
         int r;
 
         if (!url)
                 return -ENOMEM;
         r = run(s, "HEAD", url, key, NULL, NULL, &call, err, errlen);
-        if (r < 0)
-                return r;
-        if (r == 404)
-                return 0;
-        vmc_transfer_curl(h->t)->easy_getinfo(vmc_transfer_handle(h->t), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
-        if (size)
-                *size = len >= 0 ? (uint64_t) len : 0;
-        return 1;
+        return vmc_transfer_stat_result(h->t, r, size);
 }
 
 static int sftp_get(struct vmc_store *s, const char *key, size_t max, char **data, size_t *len, char *err,
@@ -269,11 +261,7 @@ static int sftp_get(struct vmc_store *s, const char *key, size_t max, char **dat
                 free(out.buf);
                 return r;
         }
-        if (!out.buf && !(out.buf = strdup("")))
-                return -ENOMEM;
-        *data = out.buf;
-        *len = out.len;
-        return 0;
+        return vmc_sink_take(&out, data, len);
 }
 
 static int sftp_delete(struct vmc_store *s, const char *key, char *err, size_t errlen) {

@@ -76,6 +76,19 @@ void vmc_transfer_free(struct vmc_transfer *t) {
         free(t);
 }
 
+int vmc_transfer_stat_result(struct vmc_transfer *t, int r, uint64_t *size) {
+        curl_off_t len = -1;
+
+        if (r < 0)
+                return r;
+        if (r == 404)
+                return 0;
+        t->curl->easy_getinfo(t->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+        if (size)
+                *size = len >= 0 ? (uint64_t) len : 0;
+        return 1;
+}
+
 CURL *vmc_transfer_handle(struct vmc_transfer *t) {
         return t->h;
 }
@@ -146,6 +159,15 @@ static size_t write_sink(char *in, size_t size, size_t n, void *userdata) {
         s->len += len;
         s->buf[s->len] = '\0';
         return len;
+}
+
+int vmc_sink_take(struct vmc_sink *s, char **data, size_t *len) {
+        if (!s->buf && !(s->buf = strdup("")))
+                return -ENOMEM;
+        *data = s->buf;
+        *len = s->len;
+        *s = (struct vmc_sink){};
+        return 0;
 }
 
 static size_t read_header(char *in, size_t size, size_t n, void *userdata) {

@@ -34,6 +34,9 @@ struct vmc_sink {
         bool lossy;                     /* keep the first max bytes, drop the rest */
 };
 
+/* Hands the sink's text to the caller ("" when the answer was empty). */
+int vmc_sink_take(struct vmc_sink *s, char **data, size_t *len);
+
 struct vmc_request {
         const char *method;             /* GET, HEAD, PUT, POST, DELETE */
         const char *url;
@@ -67,6 +70,10 @@ void vmc_transfer_free(struct vmc_transfer *t);
  * -EACCES for a refused request (401, 403, a refused login), -EIO
  * otherwise. */
 int vmc_transfer_run(struct vmc_transfer *t, struct vmc_request *rq, char *err, size_t errlen);
+
+/* What a store's stat returns after a HEAD that ended with r: r when
+ * negative, 0 for 404, else 1 and the object's size. */
+int vmc_transfer_stat_result(struct vmc_transfer *t, int r, uint64_t *size);
 
 /* The handle of the last request, for curl_easy_getinfo. */
 CURL *vmc_transfer_handle(struct vmc_transfer *t);
