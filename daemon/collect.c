@@ -27,7 +27,9 @@
 #include "mkdir.h"
 #include "report.h"
 #include "settings.h"
+#include "spool-state.h"
 #include "store.h"
+#include "upload.h"
 #include "strbuf.h"
 #include "util.h"
 #include "vmcore.h"
@@ -187,75 +189,6 @@ static int analyze(struct collect *c) {
         return 0;
 }
 
-/* ---- the store ---- */
-
-static int spool_get(struct collect *c, const char *file, char **data, size_t *len) {
-        _cleanup_free_ char *key = NULL;
-        if (asprintf(&key, "%s/%s", c->crash_id, file) < 0)
-                return -ENOMEM;
-        return vmc_store_get(c->spool, key, RECORD_MAX, data, len, c->err, sizeof(c->err));
-}
-
-/* Copies a small spool file to its place in the store. */
-static int store_from_spool(struct collect *c, const char *file, const char *key) {
-        _cleanup_free_ char *data = NULL;
-        size_t len = 0;
-        int r = spool_get(c, file, &data, &len);
-        return r < 0 ? r : vmc_store_put(c->store, key, data, len, c->err, sizeof(c->err));
-}
-
-static int store_first(struct collect *c) {
-        _cleanup_free_ char *fp_key = vmc_key_fingerprint(c->fingerprint, c->crash_id);
-        _cleanup_free_ char *report_key = vmc_key_crash(c->crash_id, "report.json");
-        _cleanup_free_ char *dmesg_key = vmc_key_crash(c->crash_id, "dmesg.txt");
-        int r;
-
-        if (!fp_key || !report_key || !dmesg_key)
-                return -ENOMEM;
-        r = store_from_spool(c, "fingerprint.json", fp_key);
-        if (r >= 0)
-                log_info("fingerprint %s of crash %s stored in %s (%.0f ms after start)", c->fingerprint, c->crash_id,
-                         vmc_store_name(c->store), now_ms() - c->t0);
-        if (r >= 0)
-                r = store_from_spool(c, "report.json", report_key);
-        if (r >= 0)
-                r = store_from_spool(c, "dmesg.txt", dmesg_key);
-        return r;
-}
-
-/* Counts the fingerprint's records that say a dump is stored, up to limit:
- * a common crash has many records, and each is one request to the store. */
-static int count_dumps(struct collect *c, unsigned limit, unsigned *ret) {
-        _cleanup_free_ char *dir = vmc_key_fingerprint_dir(c->fingerprint);
-        char **names = NULL;
-        size_t n = 0;
-        unsigned count = 0;
-        int r;
-
-        if (!dir)
-                return -ENOMEM;
-        r = vmc_store_list(c->store, dir, &names, &n, c->err, sizeof(c->err));
-        for (size_t i = 0; r >= 0 && i < n && count < limit; i++) {
-                _cleanup_free_ char *key = NULL, *data = NULL;
-                json_object *o, *d;
-                size_t len;
-
-                if (asprintf(&key, "%s/%s", dir, names[i]) < 0) {
-                        r = -ENOMEM;
-                        break;
-                }
-                if (vmc_store_get(c->store, key, RECORD_MAX, &data, &len, c->err, sizeof(c->err)) < 0)
-                        continue;
-                o = json_tokener_parse(data);
-                if (o && json_object_object_get_ex(o, "dump", &d) && json_object_get_boolean(d))
-                        count++;
-                json_object_put(o);
-        }
-        vmc_store_names_free(names, n);
-        *ret = count;
-        return r;
-}
-
 /* ---- capture ---- */
 
 static const char *compression_flag(const char *compression) {
@@ -407,128 +340,14 @@ static int capture(struct collect *c) {
         return r;
 }
 
-/* ---- MANIFEST ---- */
-
-/* Keeps a small file in the spool and stores it under key. */
-static int keep_and_store(struct collect *c, const char *file, const char *key, const char *text) {
-        int r = write_spool(c, file, text, strlen(text));
-        return r < 0 ? r : vmc_store_put(c->store, key, text, strlen(text), c->err, sizeof(c->err));
-}
-
-static int add_file(struct collect *c, json_object *files, const char *name) {
-        _cleanup_free_ char *path = NULL;
-        char hex[VMC_SHA256_HEX];
-        uint64_t size = 0;
-        json_object *f;
-        int fd, r;
-
-        if (asprintf(&path, "%s/%s/%s", c->st.cfg.spool, c->crash_id, name) < 0)
-                return -ENOMEM;
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return errno == ENOENT ? 0 : -errno;
-        r = vmc_sha256_fd(fd, hex, &size);
-        close(fd);
-        if (r < 0)
-                return r;
-        f = json_object_new_object();
-        json_object_object_add(f, "size", json_object_new_int64((int64_t) size));
-        json_object_object_add(f, "sha256", json_object_new_string(hex));
-        json_object_object_add(files, name, f);
-        return 0;
-}
-
-static int store_manifest(struct collect *c, bool dump) {
-        _cleanup_free_ char *key = vmc_key_crash(c->crash_id, "MANIFEST.json");
-        json_object *o = json_object_new_object(), *files = json_object_new_object(), *d;
-        const struct vmc_config *cfg = &c->st.cfg;
-        const char *s;
-        int r = 0;
-
-        if (!key || !o || !files)
-                r = -ENOMEM;
-        json_object_object_add(o, "schema", json_object_new_string(VMC_MANIFEST_SCHEMA));
-        json_object_object_add(o, "crash_id", json_object_new_string(c->crash_id));
-        json_object_object_add(o, "fingerprint", json_object_new_string(c->fingerprint));
-        json_object_object_add(o, "files", files);
-        if (r >= 0)
-                r = add_file(c, files, "report.json");
-        if (r >= 0)
-                r = add_file(c, files, "dmesg.txt");
-        if (r >= 0 && dump)
-                r = add_file(c, files, "vmcore");
-        if (dump) {
-                bool filtered = strcmp(c->dump_format, "elf") == 0;
-                d = json_object_new_object();
-                json_object_object_add(d, "format", json_object_new_string(filtered ? "kdump-compressed" : c->dump_format));
-                json_object_object_add(d, "source_format", json_object_new_string(c->dump_format));
-                json_object_object_add(d, "dump_level", filtered ? json_object_new_int((int) cfg->dump_level) : NULL);
-                json_object_object_add(d, "compression", filtered ? json_object_new_string(cfg->compression) : NULL);
-                json_object_object_add(o, "dump", d);
-        } else
-                json_object_object_add(o, "dump", NULL);
-        s = r >= 0 ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                              JSON_C_TO_STRING_NOSLASHESCAPE)
-                   : NULL;
-        if (s)
-                r = keep_and_store(c, "MANIFEST.json", key, s);
-        json_object_put(o);
-        return r;
-}
-
-/* The fingerprint record says, in the end, whether the dump is stored. */
-static int store_record_dump(struct collect *c) {
-        _cleanup_free_ char *data = NULL, *key = vmc_key_fingerprint(c->fingerprint, c->crash_id);
-        size_t len = 0;
-        json_object *o;
-        const char *s;
-        int r = key ? spool_get(c, "fingerprint.json", &data, &len) : -ENOMEM;
-
-        if (r < 0)
-                return r;
-        o = json_tokener_parse(data);
-        if (!o)
-                return -EBADMSG;
-        json_object_object_add(o, "dump", json_object_new_boolean(true));
-        s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-        r = keep_and_store(c, "fingerprint.json", key, s);
-        json_object_put(o);
-        return r;
-}
-
-static int store_dump(struct collect *c) {
-        _cleanup_free_ char *path = NULL, *key = vmc_key_crash(c->crash_id, "vmcore");
-        int fd, r;
-
-        if (!key || asprintf(&path, "%s/%s/vmcore", c->st.cfg.spool, c->crash_id) < 0)
-                return -ENOMEM;
-        struct stat st;
-        double t;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || fstat(fd, &st) < 0) {
-                r = log_error_errno(-errno, "%s", path);
-                if (fd >= 0)
-                        close(fd);
-                return r;
-        }
-        t = now_ms();
-        r = vmc_store_put_fd(c->store, key, fd, c->err, sizeof(c->err));
-        close(fd);
-        t = (now_ms() - t) / 1000.0;
-        if (r >= 0)
-                log_info("dump sent: %.1f MiB in %.2f s (%.0f MiB/s)", st.st_size / 1048576.0, t,
-                         t > 0 ? st.st_size / 1048576.0 / t : 0.0);
-        return r;
-}
-
 static int run(struct collect *c) {
         const struct vmc_config *cfg = &c->st.cfg;
+        struct vmc_upload u = { .st = &c->st, .t0 = c->t0 };
+        struct vmc_spool_state s = { .dump_level = -1 };
         _cleanup_free_ char *manifest_key = NULL;
-        bool want_dump = cfg->upload_dump != VMC_UPLOAD_DUMP_NEVER, stored = false;
-        unsigned dumps = 0;
+        bool stored = false;
         struct stat sst;
-        int r;
+        int dirfd = -1, r, ret;
 
         if (strcmp(cfg->spool, "none") == 0)
                 return log_error("[capture] spool = none: streaming to the store without a spool is not built "
@@ -555,67 +374,99 @@ static int run(struct collect *c) {
         log_info("crash %s, fingerprint %s: report and log in %s/%s (%.0f ms)", c->crash_id, c->fingerprint,
                  cfg->spool, c->crash_id, now_ms() - c->t0);
 
+        /* The crash's state: what the spool has and the store got, kept
+         * from an earlier collect of the same dump. */
+        r = vmc_upload_open_crash(cfg->spool, c->crash_id, &dirfd);
+        if (r >= 0) {
+                r = vmc_spool_state_load(dirfd, &s, c->err, sizeof(c->err));
+                if (r == -ENOENT || r == -EBADMSG) {
+                        if (r == -EBADMSG)
+                                log_warning("spool: %s/%s: %s; starting it again", cfg->spool, c->crash_id, c->err);
+                        s = (struct vmc_spool_state){ .dump_level = -1 };
+                        snprintf(s.crash_id, sizeof(s.crash_id), "%s", c->crash_id);
+                        snprintf(s.fingerprint, sizeof(s.fingerprint), "%s", c->fingerprint);
+                        snprintf(s.source_format, sizeof(s.source_format), "%s", c->dump_format);
+                        s.dump = cfg->upload_dump == VMC_UPLOAD_DUMP_NEVER     ? VMC_DUMP_SKIPPED
+                                 : cfg->upload_dump == VMC_UPLOAD_DUMP_UNKNOWN ? VMC_DUMP_UNDECIDED
+                                                                               : VMC_DUMP_WANTED;
+                        r = vmc_spool_state_save(dirfd, &s);
+                }
+        }
+        if (r < 0) {
+                log_error_errno(r, "spool %s/%s", cfg->spool, c->crash_id);
+                ret = 1;
+                goto out;
+        }
+
         {
                 struct vmc_store_options opt;
                 vmc_settings_store_options(&c->st, &opt);
-                r = vmc_store_open(&c->st.url, &c->st.cred, &opt, &c->store, c->err, sizeof(c->err));
+                r = vmc_store_open(&c->st.url, &c->st.cred, &opt, &c->store, u.err, sizeof(u.err));
         }
+        u.store = c->store;
         if (r >= 0) {
                 manifest_key = vmc_key_crash(c->crash_id, "MANIFEST.json");
-                r = manifest_key ? vmc_store_stat(c->store, manifest_key, NULL, c->err, sizeof(c->err)) : -ENOMEM;
+                r = manifest_key ? vmc_store_stat(c->store, manifest_key, NULL, u.err, sizeof(u.err)) : -ENOMEM;
                 if (r > 0) {
                         log_info("crash %s is already complete in %s", c->crash_id, vmc_store_name(c->store));
                         printf("%s\n", c->crash_id);
-                        return 0;
+                        ret = 0;
+                        goto out;
                 }
         }
         if (r >= 0)
-                r = store_first(c);
-        if (r >= 0 && cfg->upload_dump == VMC_UPLOAD_DUMP_UNKNOWN) {
-                r = count_dumps(c, cfg->dumps_per_fingerprint, &dumps);
-                if (r == -EOPNOTSUPP) {
-                        log_warning("%s; [upload] dump = unknown cannot count dumps there: storing this one",
-                                    c->err);
-                        r = 0;
-                } else if (r >= 0 && dumps >= cfg->dumps_per_fingerprint) {
-                        want_dump = false;
-                        log_info("the store holds %u dumps of fingerprint %s: this one is not captured", dumps,
-                                 c->fingerprint);
-                }
-        }
+                r = vmc_upload_first(&u, dirfd, &s);
         stored = r >= 0;
-        if (!stored)
-                log_error("store: %s; everything stays in %s/%s", *c->err ? c->err : strerror(-r), cfg->spool,
+        if (!stored) {
+                log_error("store: %s; everything stays in %s/%s", *u.err ? u.err : strerror(-r), cfg->spool,
                           c->crash_id);
+                vmc_upload_failed(&u, dirfd, &s, r);
+        }
 
-        /* The dump is captured even when the store is away: the next boot
-         * uploads it from the spool. */
-        if (want_dump) {
+        /* The dump is captured even when the store is away (and then
+         * whatever the policy would say): the next boot uploads it from the
+         * spool. */
+        if ((s.dump == VMC_DUMP_WANTED || s.dump == VMC_DUMP_UNDECIDED) && !s.captured) {
                 r = capture(c);
-                if (r < 0)
-                        return stored ? EXIT_NO_DUMP : EXIT_SPOOLED;
-        }
-        if (!stored)
-                return EXIT_SPOOLED;
-        if (want_dump) {
-                r = store_dump(c);
                 if (r < 0) {
-                        log_error("store: %s; the dump stays in %s/%s", *c->err ? c->err : strerror(-r), cfg->spool,
-                                  c->crash_id);
-                        return EXIT_SPOOLED;
+                        s.dump = VMC_DUMP_FAILED;
+                        snprintf(s.last_error, sizeof(s.last_error), "the dump could not be captured");
+                        (void) vmc_spool_state_save(dirfd, &s);
+                        ret = stored ? EXIT_NO_DUMP : EXIT_SPOOLED;
+                        goto out;
                 }
-                log_info("dump of crash %s stored (%.0f ms)", c->crash_id, now_ms() - c->t0);
+                bool filtered = strcmp(c->dump_format, "elf") == 0;
+                s.captured = true;
+                snprintf(s.dump_format, sizeof(s.dump_format), "%s", filtered ? "kdump-compressed" : c->dump_format);
+                s.dump_level = filtered ? (int) cfg->dump_level : -1;
+                snprintf(s.compression, sizeof(s.compression), "%s", filtered ? cfg->compression : "");
+                r = vmc_spool_state_save(dirfd, &s);
+                if (r < 0) {
+                        log_error_errno(r, "spool %s/%s", cfg->spool, c->crash_id);
+                        ret = EXIT_SPOOLED;
+                        goto out;
+                }
         }
-        r = store_manifest(c, want_dump);
-        if (r >= 0 && want_dump)
-                r = store_record_dump(c);
+        if (!stored) {
+                ret = EXIT_SPOOLED;
+                goto out;
+        }
+        r = vmc_upload_rest(&u, dirfd, &s);
         if (r < 0) {
-                log_error("store: %s", *c->err ? c->err : strerror(-r));
-                return EXIT_SPOOLED;
+                log_error("store: %s; %s stays in %s/%s", *u.err ? u.err : strerror(-r),
+                          s.stored[VMC_STAGE_VMCORE] || s.dump != VMC_DUMP_WANTED ? "the crash" : "the dump",
+                          cfg->spool, c->crash_id);
+                vmc_upload_failed(&u, dirfd, &s, r);
+                ret = EXIT_SPOOLED;
+                goto out;
         }
         log_info("crash %s complete in %s (%.0f ms)", c->crash_id, vmc_store_name(c->store), now_ms() - c->t0);
         printf("%s\n", c->crash_id);
-        return 0;
+        ret = 0;
+out:
+        if (dirfd >= 0)
+                close(dirfd);
+        return ret;
 }
 
 int cmd_collect(int argc, char **argv) {

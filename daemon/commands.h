@@ -12,3 +12,4 @@ int cmd_analyze(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
+int cmd_upload(int argc, char **argv);

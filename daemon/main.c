@@ -13,6 +13,7 @@ static const struct {
         { "analyze", cmd_analyze, "analyze crash dumps and kernel logs: title, fingerprint, events" },
         { "dmesg", cmd_dmesg, "print the kernel log kept in a crash dump" },
         { "collect", cmd_collect, "capture a crash: analyze, store the fingerprint, then the dump" },
+        { "upload", cmd_upload, "store what the spool still holds (after the store was away)" },
         { "check-config", cmd_check_config, "check vmcored.conf and the store credentials" },
 };
 
@@ -25,7 +26,7 @@ static void usage(FILE *f) {
                 "\n"
                 "Commands:\n");
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+                fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
         fprintf(f,
                 "\n"
                 "Options:\n"

@@ -113,6 +113,13 @@ int vmc_spool_state_load(int crash_dirfd, struct vmc_spool_state *ret, char *err
                 r = copy_string(o, "source_format", s.source_format, sizeof(s.source_format), false);
         if (r >= 0)
                 r = copy_string(o, "last_error", s.last_error, sizeof(s.last_error), false);
+        if (r >= 0)
+                r = copy_string(o, "dump_format", s.dump_format, sizeof(s.dump_format), false);
+        if (r >= 0)
+                r = copy_string(o, "compression", s.compression, sizeof(s.compression), false);
+        s.dump_level = -1;
+        if (r >= 0 && json_object_object_get_ex(o, "dump_level", &v) && !json_object_is_type(v, json_type_null))
+                s.dump_level = json_object_get_int(v);
         if (r >= 0) {
                 char plan[16];
                 r = copy_string(o, "dump", plan, sizeof(plan), true);
@@ -168,6 +175,9 @@ int vmc_spool_state_save(int crash_dirfd, struct vmc_spool_state *s) {
         json_object_object_add(o, "source_format", json_object_new_string(s->source_format));
         json_object_object_add(o, "dump", json_object_new_string(vmc_dump_plan_name(s->dump)));
         json_object_object_add(o, "captured", json_object_new_boolean(s->captured));
+        json_object_object_add(o, "dump_format", *s->dump_format ? json_object_new_string(s->dump_format) : NULL);
+        json_object_object_add(o, "dump_level", s->dump_level >= 0 ? json_object_new_int(s->dump_level) : NULL);
+        json_object_object_add(o, "compression", *s->compression ? json_object_new_string(s->compression) : NULL);
         for (unsigned i = 0; i < _VMC_STAGE_MAX; i++)
                 json_object_object_add(stored, stage_names[i], json_object_new_boolean(s->stored[i]));
         json_object_object_add(o, "stored", stored);

@@ -38,6 +38,9 @@ struct vmc_spool_state {
         char source_format[32];         /* of the dump collect read */
         enum vmc_dump_plan dump;
         bool captured;                  /* SPOOL/ID/vmcore is whole */
+        char dump_format[32];           /* of SPOOL/ID/vmcore, when captured */
+        int dump_level;                 /* makedumpfile -d; -1: copied as it was */
+        char compression[16];           /* "" when copied */
         bool stored[_VMC_STAGE_MAX];
         unsigned attempts;              /* store runs that did not finish */
         char last_error[512];

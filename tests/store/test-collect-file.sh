@@ -123,6 +123,25 @@ collect nostore 4 --vmcore "$work/sysrq.elf" --spool "$work/spool-nostore" --sto
 sid=$(ls "$work/spool-nostore")
 check "store away: everything kept in the spool" test -s "$work/spool-nostore/$sid/vmcore" -a -s "$work/spool-nostore/$sid/report.json"
 check "store away: says where it stays" grep -q "everything stays in $work/spool-nostore/$sid" "$work/nostore.err"
+check "store away: the state records the attempt" test \
+        "$(json "$work/spool-nostore/$sid/state.json" '(d["complete"], d["captured"], d["attempts"] >= 1, bool(d["last_error"]))')" = \
+        "(False, True, True, True)"
+# ... and a later `vmcored upload` stores it: the same objects as a direct collect.
+"$vmcored" upload --config "$work/empty.conf" --spool "$work/spool-nostore" --store "file://$work/store-later" \
+        >"$work/later.out" 2>"$work/later.err"
+check "upload later: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/later.err"
+check "upload later: prints the crash id" test "$(cat "$work/later.out")" = "$sid"
+check "upload later: same crash id as the direct collect" test "$sid" = "$id"
+check "upload later: same objects as a direct collect" diff -r "$store/v1/crashes/$id" "$work/store-later/v1/crashes/$sid"
+check "upload later: same fingerprint record" cmp -s "$store/v1/fingerprints/$fp/$id.json" \
+        "$work/store-later/v1/fingerprints/$fp/$sid.json"
+check "upload later: state complete" test "$(json "$work/spool-nostore/$sid/state.json" 'd["complete"]')" = True
+"$vmcored" upload --config "$work/empty.conf" --spool "$work/spool-nostore" --store "file://$work/store-later" \
+        >"$work/later2.out" 2>"$work/later2.err"
+check "upload again: nothing left, nothing printed" test $? -eq 0 -a ! -s "$work/later2.out"
+"$vmcored" upload --config "$work/empty.conf" --spool "$work/spool-nostore" --store "file://$work/sysrq.elf/x" \
+        >/dev/null 2>&1
+check "upload with the store away: nothing to do is still exit 0" test $? -eq 0
 printf '[capture]\ndump_level = 99\n' >"$work/bad.conf"
 "$vmcored" collect --config "$work/bad.conf" --vmcore "$work/sysrq.elf" >/dev/null 2>"$work/badconf.err"
 check "bad config: exit 1" test $? -eq 1

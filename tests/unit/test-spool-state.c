@@ -55,6 +55,9 @@ static void test_round_trip(void **state) {
         snprintf(s.source_format, sizeof(s.source_format), "elf");
         s.dump = VMC_DUMP_WANTED;
         s.captured = true;
+        snprintf(s.dump_format, sizeof(s.dump_format), "kdump-compressed");
+        s.dump_level = 31;
+        snprintf(s.compression, sizeof(s.compression), "lzo");
         s.stored[VMC_STAGE_FINGERPRINT] = s.stored[VMC_STAGE_REPORT] = true;
         s.attempts = 2;
         snprintf(s.last_error, sizeof(s.last_error), "s3://b: PUT x: HTTP 503, giving up");
@@ -68,6 +71,9 @@ static void test_round_trip(void **state) {
         assert_string_equal(back.source_format, "elf");
         assert_int_equal(back.dump, VMC_DUMP_WANTED);
         assert_true(back.captured);
+        assert_string_equal(back.dump_format, "kdump-compressed");
+        assert_int_equal(back.dump_level, 31);
+        assert_string_equal(back.compression, "lzo");
         assert_true(back.stored[VMC_STAGE_FINGERPRINT] && back.stored[VMC_STAGE_REPORT]);
         assert_false(back.stored[VMC_STAGE_DMESG] || back.stored[VMC_STAGE_MANIFEST]);
         assert_int_equal(back.attempts, 2);
@@ -91,7 +97,7 @@ static void test_complete(void **state) {
 
 static void test_interrupted_write(void **state) {
         struct fixture *f = *state;
-        struct vmc_spool_state s = { .dump = VMC_DUMP_UNDECIDED }, back;
+        struct vmc_spool_state s = { .dump = VMC_DUMP_UNDECIDED, .dump_level = -1 }, back;
         char err[256];
 
         snprintf(s.crash_id, sizeof(s.crash_id), "X");
@@ -103,6 +109,7 @@ static void test_interrupted_write(void **state) {
         write_file(f, ".state.json.tmp", "{\"schema\": \"vmcored.spo");
         assert_int_equal(vmc_spool_state_load(f->fd, &back, err, sizeof(err)), 0);
         assert_int_equal(back.dump, VMC_DUMP_UNDECIDED);
+        assert_int_equal(back.dump_level, -1);
         s.dump = VMC_DUMP_SKIPPED;
         assert_int_equal(vmc_spool_state_save(f->fd, &s), 0);
         assert_int_equal(vmc_spool_state_load(f->fd, &back, err, sizeof(err)), 0);

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* vmcored upload: drains the spool once, in the foreground. Every crash
+ * directory whose state says the store does not have all of it gets its
+ * missing stages, in order; what fails stays, with the attempt and the
+ * error recorded in its state. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "log.h"
+#include "settings.h"
+#include "spool-state.h"
+#include "store.h"
+#include "upload.h"
+#include "util.h"
+
+#define EXIT_SPOOLED 4
+
+static void help(void) {
+        printf("Usage: vmcored upload [OPTIONS]\n"
+               "\n"
+               "Store what the spool still holds: for every crash in it that the store has\n"
+               "not got whole (its state.json says which stages are missing), store the\n"
+               "rest, in order, and MANIFEST.json last. Prints the id of each crash that is\n"
+               "complete now.\n"
+               "\n"
+               "Options:\n"
+               "      --config FILE       the configuration file (default %s)\n"
+               "      --store URL         [store] url\n"
+               "      --credentials FILE  [store] credentials\n"
+               "      --spool DIR         [capture] spool\n"
+               "  -h, --help              show this help\n"
+               "\n"
+               "Exit status: 0 nothing is left in the spool to store, 1 bad configuration\n"
+               "or unreadable spool, 2 usage error, 4 some crashes are still not (all) stored.\n",
+               VMC_CONFIG_DEFAULT);
+}
+
+static double now_ms(void) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return (double) t.tv_sec * 1e3 + (double) t.tv_nsec / 1e6;
+}
+
+static int cmp_names(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* The crash directories of the spool, oldest id first. */
+static int list_spool(const char *spool, char ***ret, size_t *n) {
+        char **v = NULL;
+        size_t count = 0, cap = 0;
+        struct dirent *de;
+        DIR *d = opendir(spool);
+
+        *ret = NULL;
+        *n = 0;
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                if (count == cap) {
+                        char **nv = realloc(v, (cap = MAX(cap * 2, (size_t) 16)) * sizeof(char *));
+                        if (!nv)
+                                goto oom;
+                        v = nv;
+                }
+                if (!(v[count] = strdup(de->d_name)))
+                        goto oom;
+                count++;
+        }
+        closedir(d);
+        qsort(v, count, sizeof(char *), cmp_names);
+        *ret = v;
+        *n = count;
+        return 0;
+oom:
+        closedir(d);
+        vmc_store_names_free(v, count);
+        return -ENOMEM;
+}
+
+int cmd_upload(int argc, char **argv) {
+        static const struct option options[] = {
+                VMC_SETTINGS_OPTIONS,
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        struct vmc_settings st = {};
+        struct vmc_upload u = { .st = &st, .t0 = now_ms() };
+        struct vmc_store_options opt;
+        char **names = NULL;
+        size_t n = 0;
+        unsigned left = 0, done = 0;
+        int c, r, ret = 1;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                if (c == 'h') {
+                        help();
+                        return 0;
+                }
+                r = vmc_settings_option(&st, c, optarg);
+                if (r < 0) {
+                        if (r == -E2BIG)
+                                log_error("upload: too many options");
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind < argc) {
+                log_error("upload: unexpected argument '%s'", argv[optind]);
+                return EXIT_USAGE;
+        }
+        r = vmc_settings_load(&st, u.err, sizeof(u.err));
+        if (r < 0) {
+                log_error("%s", *u.err ? u.err : strerror(-r));
+                goto out;
+        }
+        r = list_spool(st.cfg.spool, &names, &n);
+        if (r < 0) {
+                log_error_errno(r, "spool %s", st.cfg.spool);
+                goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+                struct vmc_spool_state s;
+                char err[512];
+                int dirfd;
+
+                if (vmc_upload_open_crash(st.cfg.spool, names[i], &dirfd) < 0)
+                        continue; /* not a directory */
+                r = vmc_spool_state_load(dirfd, &s, err, sizeof(err));
+                if (r == -ENOENT) {
+                        /* collect was stopped before its analysis was
+                         * written whole: nothing to store from it. */
+                        log_warning("spool: %s/%s has no state; skipped", st.cfg.spool, names[i]);
+                        close(dirfd);
+                        continue;
+                }
+                if (r < 0 || strcmp(s.crash_id, names[i]) != 0) {
+                        log_warning("spool: %s/%s: %s; skipped", st.cfg.spool, names[i],
+                                    r < 0 ? err : "its state names another crash");
+                        close(dirfd);
+                        left++;
+                        continue;
+                }
+                if (vmc_spool_state_complete(&s)) {
+                        close(dirfd);
+                        continue;
+                }
+                if (!u.store) {
+                        vmc_settings_store_options(&st, &opt);
+                        r = vmc_store_open(&st.url, &st.cred, &opt, &u.store, u.err, sizeof(u.err));
+                        if (r < 0) {
+                                log_error("store: %s", u.err);
+                                close(dirfd);
+                                goto out;
+                        }
+                }
+                log_info("crash %s: storing what is missing in %s (attempt %u)", s.crash_id,
+                         vmc_store_name(u.store), s.attempts + 1);
+                r = vmc_upload_rest(&u, dirfd, &s);
+                if (r < 0) {
+                        log_error("store: %s; crash %s stays in %s", *u.err ? u.err : strerror(-r), s.crash_id,
+                                  st.cfg.spool);
+                        vmc_upload_failed(&u, dirfd, &s, r);
+                        left++;
+                } else {
+                        log_info("crash %s complete in %s", s.crash_id, vmc_store_name(u.store));
+                        printf("%s\n", s.crash_id);
+                        done++;
+                }
+                close(dirfd);
+        }
+        log_info("spool %s: %u crash%s stored now, %u left", st.cfg.spool, done, done == 1 ? "" : "es", left);
+        ret = left ? EXIT_SPOOLED : 0;
+out:
+        vmc_store_names_free(names, n);
+        vmc_store_close(u.store);
+        vmc_settings_done(&st);
+        return ret;
+}
