@@ -41,6 +41,7 @@ struct vmc_spool_state {
         char dump_format[32];           /* of SPOOL/ID/vmcore, when captured */
         int dump_level;                 /* makedumpfile -d; -1: copied as it was */
         char compression[16];           /* "" when copied */
+        char upload_id[512];            /* the dump's open multipart upload (S3), or "" */
         bool stored[_VMC_STAGE_MAX];
         unsigned attempts;              /* store runs that did not finish */
         char last_error[512];

@@ -170,7 +170,9 @@ static int file_put(struct vmc_store *s, const char *key, const void *data, size
         return file_store_object(s, key, data, len, -1, err, errlen);
 }
 
-static int file_put_fd(struct vmc_store *s, const char *key, int fd, char *err, size_t errlen) {
+static int file_put_fd(struct vmc_store *s, const char *key, int fd, struct vmc_put_resume *res, char *err,
+                       size_t errlen) {
+        (void) res; /* a local copy is quick to redo */
         return file_store_object(s, key, NULL, 0, fd, err, errlen);
 }
 

@@ -402,7 +402,115 @@ static void multipart_abort(struct multipart *m) {
 }
 
 /* A file of known size: ranges of it, nothing buffered. */
-static int put_file(struct vmc_store *s, const char *key, int fd, uint64_t total, char *err, size_t errlen) {
+struct part_list {
+        uint64_t part_size;
+        unsigned want;                  /* parts of the whole file */
+        char **etags;                   /* [want]: what the store has */
+        uint64_t *sizes;
+        unsigned next_marker;
+        bool truncated;
+        unsigned cur;                   /* the <Part> being read */
+        uint64_t cur_size;
+        char cur_etag[128];
+};
+
+static int parts_field(const char *path, const char *text, size_t len, void *userdata) {
+        struct part_list *l = userdata;
+        (void) len;
+
+        if (strcmp(path, "ListPartsResult/Part/PartNumber") == 0)
+                l->cur = (unsigned) strtoul(text, NULL, 10);
+        else if (strcmp(path, "ListPartsResult/Part/ETag") == 0)
+                snprintf(l->cur_etag, sizeof(l->cur_etag), "%s", text);
+        else if (strcmp(path, "ListPartsResult/Part/Size") == 0)
+                l->cur_size = strtoull(text, NULL, 10);
+        else if (strcmp(path, "ListPartsResult/Part") == 0) {
+                if (l->cur >= 1 && l->cur <= l->want && *l->cur_etag && !l->etags[l->cur - 1]) {
+                        if (!(l->etags[l->cur - 1] = strdup(l->cur_etag)))
+                                return -ENOMEM;
+                        l->sizes[l->cur - 1] = l->cur_size;
+                }
+                l->cur = 0;
+                l->cur_size = 0;
+                l->cur_etag[0] = '\0';
+        } else if (strcmp(path, "ListPartsResult/IsTruncated") == 0)
+                l->truncated = strcmp(text, "true") == 0;
+        else if (strcmp(path, "ListPartsResult/NextPartNumberMarker") == 0)
+                l->next_marker = (unsigned) strtoul(text, NULL, 10);
+        return 0;
+}
+
+/* Picks up an upload a earlier run left open: the parts the store has from
+ * the first on, whole (of the size this file's parts have), are kept; the
+ * rest is sent. -ENOENT when the store no longer knows the upload. */
+static int multipart_resume(struct multipart *m, const char *id, uint64_t total, uint64_t part, char *err,
+                            size_t errlen) {
+        struct vmc_store *s = m->s;
+        struct part_list l = { .part_size = part, .want = (unsigned) ((total + part - 1) / part) };
+        unsigned k = 0;
+        int r = 0;
+
+        m->id = strdup(id);
+        m->id_enc = m->id ? vmc_uri_encode(m->id, false) : NULL;
+        l.etags = calloc(l.want, sizeof(char *));
+        l.sizes = calloc(l.want, sizeof(uint64_t));
+        if (!m->id_enc || !l.etags || !l.sizes)
+                r = -ENOMEM;
+        for (unsigned page = 0; r >= 0 && page < PARTS_MAX; page++) {
+                struct vmc_sink out = { .max = ANSWER_MAX };
+                _cleanup_free_ char *query = NULL;
+
+                /* Sorted: part-number-marker, uploadId. */
+                if ((l.next_marker ? asprintf(&query, "part-number-marker=%u&uploadId=%s", l.next_marker, m->id_enc)
+                                   : asprintf(&query, "uploadId=%s", m->id_enc)) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                l.truncated = false;
+                r = request(s, "GET", m->key, m->key, query, NULL, NULL, NULL, &out, NULL, 0, err, errlen);
+                if (r == 404) {
+                        free(out.buf);
+                        r = -ENOENT;
+                        break;
+                }
+                r = expect_success(s, "GET (list parts)", m->key, r, err, errlen);
+                if (r >= 0)
+                        r = vmc_xml_parse(out.buf ? out.buf : "", out.len, parts_field, &l, err, errlen);
+                free(out.buf);
+                if (r < 0 || !l.truncated || !l.next_marker)
+                        break;
+        }
+        /* Parts 1..k as they should be; a part after a gap, or of another
+         * size, is sent again (the last upload of a part number wins). */
+        while (r >= 0 && k < l.want && l.etags[k] &&
+               l.sizes[k] == (k + 1 < l.want ? part : total - (uint64_t) k * part))
+                k++;
+        if (r >= 0 && k > 0) {
+                m->etags = calloc(k, sizeof(char *));
+                if (!m->etags)
+                        r = -ENOMEM;
+                for (unsigned i = 0; r >= 0 && i < k; i++)
+                        m->etags[i] = TAKE_PTR(l.etags[i]);
+                if (r >= 0)
+                        m->parts = k;
+        }
+        for (unsigned i = 0; l.etags && i < l.want; i++)
+                free(l.etags[i]);
+        free(l.etags);
+        free(l.sizes);
+        return r;
+}
+
+/* Records the open upload (or none) where the caller keeps it. */
+static int resume_save(struct vmc_put_resume *res, const char *id) {
+        if (!res)
+                return 0;
+        snprintf(res->upload_id, sizeof(res->upload_id), "%s", id ? id : "");
+        return res->save ? res->save(res, res->userdata) : 0;
+}
+
+static int put_file(struct vmc_store *s, const char *key, int fd, uint64_t total, struct vmc_put_resume *res,
+                    char *err, size_t errlen) {
         struct multipart m = { .s = s, .key = key };
         uint64_t part = FILE_PART_SIZE, off = 0;
         unsigned last_tenth = 0;
@@ -422,7 +530,27 @@ static int put_file(struct vmc_store *s, const char *key, int fd, uint64_t total
         /* Parts large enough that 10000 of them hold the file. */
         while (part * PARTS_MAX < total && part < PART_SIZE_MAX)
                 part = MIN(part * 2, (uint64_t) PART_SIZE_MAX);
-        r = multipart_begin(&m, err, errlen);
+        r = -ENOENT;
+        if (res && *res->upload_id) {
+                r = multipart_resume(&m, res->upload_id, total, part, err, errlen);
+                if (r == -ENOENT) {
+                        log_warning("%s: %s: the store no longer has upload %s; starting again", s->name, key,
+                                    res->upload_id);
+                        multipart_done(&m);
+                        m = (struct multipart){ .s = s, .key = key };
+                } else if (r >= 0) {
+                        off = (uint64_t) m.parts * part;
+                        log_info("%s: %s: going on with the upload of an earlier run: %u part%s (%" PRIu64
+                                 " MiB) already stored", s->name, key, m.parts, m.parts == 1 ? "" : "s", off >> 20);
+                }
+        }
+        if (r == -ENOENT) {
+                r = multipart_begin(&m, err, errlen);
+                if (r >= 0)
+                        r = resume_save(res, m.id);
+        }
+        if (res)
+                res->resent_from = off;
         while (r >= 0 && off < total) {
                 uint64_t len = MIN(part, total - off);
 
@@ -437,8 +565,15 @@ static int put_file(struct vmc_store *s, const char *key, int fd, uint64_t total
         }
         if (r >= 0)
                 r = multipart_complete(&m, err, errlen);
-        if (r < 0 && m.id)
+        if (r >= 0)
+                (void) resume_save(res, NULL);
+        else if (m.id && (!res || r != -EAGAIN)) {
+                /* Refused, damaged, or nowhere to note it: no parts are left
+                 * to pay for. A store that is away keeps the upload, and a
+                 * later run goes on with it. */
                 multipart_abort(&m);
+                (void) resume_save(res, NULL);
+        }
         multipart_done(&m);
         return r;
 }
@@ -486,13 +621,14 @@ static int put_stream(struct vmc_store *s, const char *key, int fd, char *err, s
         return r;
 }
 
-static int s3_put_fd(struct vmc_store *s, const char *key, int fd, char *err, size_t errlen) {
+static int s3_put_fd(struct vmc_store *s, const char *key, int fd, struct vmc_put_resume *res, char *err,
+                     size_t errlen) {
         struct stat st;
 
         if (fstat(fd, &st) < 0)
                 return -errno;
         if (S_ISREG(st.st_mode))
-                return put_file(s, key, fd, (uint64_t) st.st_size, err, errlen);
+                return put_file(s, key, fd, (uint64_t) st.st_size, res, err, errlen);
         return put_stream(s, key, fd, err, errlen);
 }
 

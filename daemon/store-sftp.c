@@ -221,7 +221,9 @@ static int sftp_put(struct vmc_store *s, const char *key, const void *data, size
         return upload(s, key, &b, err, errlen);
 }
 
-static int sftp_put_fd(struct vmc_store *s, const char *key, int fd, char *err, size_t errlen) {
+static int sftp_put_fd(struct vmc_store *s, const char *key, int fd, struct vmc_put_resume *res, char *err,
+                       size_t errlen) {
+        (void) res; /* starts over; continuing from the remote size is not built yet */
         struct vmc_body b = { .fd = fd };
         struct stat st;
 

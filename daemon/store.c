@@ -104,7 +104,13 @@ int vmc_store_put(struct vmc_store *s, const char *key, const void *data, size_t
 
 int vmc_store_put_fd(struct vmc_store *s, const char *key, int fd, char *err, size_t errlen) {
         int r = check_key(key, err, errlen);
-        return r < 0 ? r : s->ops->put_fd(s, key, fd, err, errlen);
+        return r < 0 ? r : s->ops->put_fd(s, key, fd, NULL, err, errlen);
+}
+
+int vmc_store_put_fd_resumable(struct vmc_store *s, const char *key, int fd, struct vmc_put_resume *res, char *err,
+                               size_t errlen) {
+        int r = check_key(key, err, errlen);
+        return r < 0 ? r : s->ops->put_fd(s, key, fd, res, err, errlen);
 }
 
 int vmc_store_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen) {

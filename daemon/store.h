@@ -38,6 +38,22 @@ int vmc_store_put(struct vmc_store *s, const char *key, const void *data, size_t
 /* Stores the contents of fd (from its start to its end) under key. */
 int vmc_store_put_fd(struct vmc_store *s, const char *key, int fd, char *err, size_t errlen);
 
+/* A long upload's progress, kept by the caller (in the spool) so that a
+ * later run resumes it instead of sending everything again. S3 keeps the
+ * multipart upload id: the parts the store already has are asked of it
+ * (ListParts) and not sent again. Other stores start over. */
+struct vmc_put_resume {
+        char upload_id[512];            /* in/out; "" when none is open */
+        /* Called when upload_id changes (opened, completed, aborted);
+         * a negative return stops the upload. */
+        int (*save)(struct vmc_put_resume *r, void *userdata);
+        void *userdata;
+        uint64_t resent_from;           /* out: offset the upload went on from */
+};
+
+int vmc_store_put_fd_resumable(struct vmc_store *s, const char *key, int fd, struct vmc_put_resume *res, char *err,
+                               size_t errlen);
+
 /* 1 and the size when key exists, 0 when it does not. */
 int vmc_store_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen);
 

@@ -325,8 +325,8 @@ int vmc_transfer_run(struct vmc_transfer *t, struct vmc_request *rq, char *err, 
                         bool refused = (code == CURLE_OK && (status == 401 || status == 403)) ||
                                        code == CURLE_LOGIN_DENIED || code == CURLE_REMOTE_ACCESS_DENIED;
                         free(scratch.buf);
-                        return set_error(refused ? -EACCES : -EIO, err, errlen, "%s: %s %s: %s%s", t->name,
-                                         rq->method, rq->what, what, again ? ", giving up" : "");
+                        return set_error(refused ? -EACCES : again ? -EAGAIN : -EIO, err, errlen, "%s: %s %s: %s%s",
+                                         t->name, rq->method, rq->what, what, again ? ", giving up" : "");
                 }
                 /* Exponential backoff with jitter: many hosts rebooting at
                  * once do not come back in step. */

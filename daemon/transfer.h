@@ -67,8 +67,9 @@ void vmc_transfer_free(struct vmc_transfer *t);
  * below 400 (200 for SFTP; callers decide what a 3xx means: redirects are
  * not followed), 404 when the object does not exist (also SFTP's "no such
  * file"), 412 when a condition failed, or a negative errno with err set:
- * -EACCES for a refused request (401, 403, a refused login), -EIO
- * otherwise. */
+ * -EACCES for a refused request (401, 403, a refused login), -EAGAIN when
+ * the retries ran out on failures that a later run may not meet (the
+ * store down, 5xx), -EIO otherwise. */
 int vmc_transfer_run(struct vmc_transfer *t, struct vmc_request *rq, char *err, size_t errlen);
 
 /* What a store's stat returns after a HEAD that ended with r: r when

@@ -197,7 +197,22 @@ int vmc_upload_first(struct vmc_upload *u, int dirfd, struct vmc_spool_state *s)
         return 0;
 }
 
+struct resume_ctx {
+        int dirfd;
+        struct vmc_spool_state *s;
+};
+
+/* The open upload goes into the state at once: a kill after this point
+ * leaves an upload the next run goes on with. */
+static int save_upload_id(struct vmc_put_resume *res, void *userdata) {
+        struct resume_ctx *ctx = userdata;
+        snprintf(ctx->s->upload_id, sizeof(ctx->s->upload_id), "%s", res->upload_id);
+        return vmc_spool_state_save(ctx->dirfd, ctx->s);
+}
+
 static int store_dump(struct vmc_upload *u, int dirfd, struct vmc_spool_state *s) {
+        struct resume_ctx ctx = { dirfd, s };
+        struct vmc_put_resume res = { .save = save_upload_id, .userdata = &ctx };
         _cleanup_free_ char *key = vmc_key_crash(s->crash_id, "vmcore");
         struct stat st;
         double t;
@@ -212,14 +227,16 @@ static int store_dump(struct vmc_upload *u, int dirfd, struct vmc_spool_state *s
                         close(fd);
                 return set_error(r, u->err, sizeof(u->err), "spool: %s/vmcore: %s", s->crash_id, strerror(-r));
         }
+        snprintf(res.upload_id, sizeof(res.upload_id), "%s", s->upload_id);
         t = now_ms();
-        r = vmc_store_put_fd(u->store, key, fd, u->err, sizeof(u->err));
+        r = vmc_store_put_fd_resumable(u->store, key, fd, &res, u->err, sizeof(u->err));
         close(fd);
         t = (now_ms() - t) / 1000.0;
         if (r < 0)
                 return r;
-        log_info("dump sent: %.1f MiB in %.2f s (%.0f MiB/s)", st.st_size / 1048576.0, t,
-                 t > 0 ? st.st_size / 1048576.0 / t : 0.0);
+        log_info("dump sent: %.1f MiB in %.2f s (%.0f MiB/s)%s", (st.st_size - (double) res.resent_from) / 1048576.0,
+                 t, t > 0 ? (st.st_size - (double) res.resent_from) / 1048576.0 / t : 0.0,
+                 res.resent_from ? " after what an earlier run had sent" : "");
         log_info("dump of crash %s stored (%.0f ms)", s->crash_id, now_ms() - u->t0);
         return stage_done(dirfd, s, VMC_STAGE_VMCORE);
 }

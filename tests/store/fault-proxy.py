@@ -6,7 +6,9 @@ an error instead of forwarding them: a store that answers 500.
                                           TIMES 0 = always; STATUS "corrupt":
                                           forward with one body byte flipped;
                                           "200error": answer 200 with an S3
-                                          <Error> body, as AWS may on Complete)
+                                          <Error> body, as AWS may on Complete;
+                                          "hang": never answer, as a store
+                                          that went away mid-request)
 
 It prints its port on stdout once listening and logs each request to
 stderr ("PUT /b/k?partNumber=2&... -> 500 (injected)"). Requests go to
@@ -16,6 +18,7 @@ import http.client
 import http.server
 import sys
 import threading
+import time
 
 upstream = int(sys.argv[1])
 rules = []
@@ -44,6 +47,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0") or 0)
         body = self.rfile.read(length) if length else b""
         r = self.rule()
+        if r and r["status"] == "hang":
+            print(f"{self.command} {self.path} -> hanging", file=sys.stderr, flush=True)
+            time.sleep(3600)
+            return
         if r and r["status"] == "corrupt" and body:
             # Damage on the way: the server must notice.
             i = len(body) // 2

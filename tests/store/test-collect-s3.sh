@@ -189,8 +189,46 @@ start_proxy 'PUT:partNumber=3&:500:0'
 check "500 always: exit 4" test $? -eq 4
 check "500 always: gives up on the part" grep -q "part 3): HTTP 500 InjectedFault: fault-proxy, giving up" "$work/broken.err"
 check "500 always: dump kept in the spool" test -s "$work/spool-broken/$(ls "$work/spool-broken")/vmcore"
-check "500 always: upload aborted, no parts left" test -z "$(s3 GET '?uploads=' | grep -o '<UploadId>[^<]*')"
 check "500 always: no MANIFEST" test -z "$(s3 GET '?list-type=2&prefix=broken%2F' | grep -o '<Key>[^<]*MANIFEST')"
+bsid=$(ls "$work/spool-broken")
+bupload=$(json "$work/spool-broken/$bsid/state.json" 'd["upload_id"]')
+check "500 always: the upload is kept open for the next run, in the state" \
+        grep -q "<UploadId>$bupload</UploadId>" <(s3 GET '?uploads=')
+# The store is well again: vmcored upload goes on with the same upload and
+# sends only the part that failed.
+start_proxy
+"$vmcored" upload --config "$work/big.conf" --store "$(store broken "$proxy")" --spool "$work/spool-broken" \
+        >"$work/broken-upload.out" 2>"$work/broken-upload.err"
+check "500 always, then upload: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/broken-upload.err"
+check "500 always, then upload: went on with the earlier upload" \
+        grep -q "going on with the upload of an earlier run: 2 parts (128 MiB) already stored" "$work/broken-upload.err"
+check "500 always, then upload: parts 1 and 2 not sent again" test -z "$(grep -E 'PUT .*partNumber=(1|2)&' "$work/proxy.log")"
+check "500 always, then upload: content complete" \
+        cmp -s <(s3 GET "broken/v1/crashes/$bsid/vmcore") "$work/spool-broken/$bsid/vmcore"
+check "500 always, then upload: no upload left open" test -z "$(s3 GET '?uploads=' | grep -o '<UploadId>[^<]*')"
+
+# ---- kill -9 in the middle of a part: the next run goes on ----
+start_proxy 'PUT:partNumber=2&:hang:1'
+"$vmcored" collect --config "$work/big.conf" --store "$(store killed "$proxy")" --vmcore "$work/big.kdump" \
+        --spool "$work/spool-killed" >/dev/null 2>"$work/killed.err" &
+cpid=$!
+for _ in $(seq 600); do grep -q "partNumber=2&.* -> hanging" "$work/proxy.log" && break; sleep 0.1; done
+kill -9 "$cpid"
+wait "$cpid" 2>/dev/null
+ksid=$(ls "$work/spool-killed")
+check "kill -9 during part 2: the state knows the open upload" \
+        test -n "$(json "$work/spool-killed/$ksid/state.json" 'd["upload_id"] or ""')"
+start_proxy
+"$vmcored" upload --config "$work/big.conf" --store "$(store killed "$proxy")" --spool "$work/spool-killed" \
+        >"$work/killed-upload.out" 2>"$work/killed-upload.err"
+check "kill -9, then upload: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/killed-upload.err"
+check "kill -9, then upload: part 1 not sent again (at most one part re-sent)" \
+        test -z "$(grep -E 'PUT .*partNumber=1&' "$work/proxy.log")"
+check "kill -9, then upload: content complete" \
+        cmp -s <(s3 GET "killed/v1/crashes/$ksid/vmcore") "$work/spool-killed/$ksid/vmcore"
+check "kill -9, then upload: MANIFEST last, crash complete" \
+        test "$(json "$work/spool-killed/$ksid/state.json" 'd["complete"]')" = True
+check "kill -9, then upload: no upload left open" test -z "$(s3 GET '?uploads=' | grep -o '<UploadId>[^<]*')"
 
 start_proxy 'PUT:partNumber=2&:corrupt:0'
 "$vmcored" collect --config "$work/big.conf" --store "$(store damaged "$proxy")" --vmcore "$work/big.kdump" \

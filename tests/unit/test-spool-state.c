@@ -58,6 +58,7 @@ static void test_round_trip(void **state) {
         snprintf(s.dump_format, sizeof(s.dump_format), "kdump-compressed");
         s.dump_level = 31;
         snprintf(s.compression, sizeof(s.compression), "lzo");
+        snprintf(s.upload_id, sizeof(s.upload_id), "2~fTqY7Bn0a8_ZxM");
         s.stored[VMC_STAGE_FINGERPRINT] = s.stored[VMC_STAGE_REPORT] = true;
         s.attempts = 2;
         snprintf(s.last_error, sizeof(s.last_error), "s3://b: PUT x: HTTP 503, giving up");
@@ -74,6 +75,7 @@ static void test_round_trip(void **state) {
         assert_string_equal(back.dump_format, "kdump-compressed");
         assert_int_equal(back.dump_level, 31);
         assert_string_equal(back.compression, "lzo");
+        assert_string_equal(back.upload_id, "2~fTqY7Bn0a8_ZxM");
         assert_true(back.stored[VMC_STAGE_FINGERPRINT] && back.stored[VMC_STAGE_REPORT]);
         assert_false(back.stored[VMC_STAGE_DMESG] || back.stored[VMC_STAGE_MANIFEST]);
         assert_int_equal(back.attempts, 2);
