@@ -238,5 +238,37 @@ check "part damaged on the way: the server's check refused it, not retried" \
         grep -q "part 2): HTTP 400 XAmzContentSHA256Mismatch" "$work/damaged.err"
 check "part damaged on the way: upload aborted" test -z "$(s3 GET '?uploads=' | grep -o '<UploadId>[^<]*')"
 
+# ---- kill -9 at other points: the next run stores only what is missing ----
+# kill_at NAME RULE: collect into prefix NAME through a proxy that hangs on
+# RULE, kill -9 it there, then vmcored upload through a clean proxy.
+kill_at() {
+        local name=$1 rule=$2 pid sid
+        start_proxy "$rule"
+        "$vmcored" collect --config "$work/big.conf" --store "$(store "$name" "$proxy")" --vmcore "$work/big.kdump" \
+                --spool "$work/spool-$name" >/dev/null 2>"$work/$name.err" &
+        pid=$!
+        for _ in $(seq 600); do grep -q -- "-> hanging" "$work/proxy.log" && break; sleep 0.1; done
+        kill -9 "$pid"
+        wait "$pid" 2>/dev/null
+        start_proxy
+        "$vmcored" upload --config "$work/big.conf" --store "$(store "$name" "$proxy")" --spool "$work/spool-$name" \
+                >"$work/$name-upload.out" 2>"$work/$name-upload.err"
+        check "kill -9 $name, then upload: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/$name-upload.err"
+        sid=$(ls "$work/spool-$name")
+        check "kill -9 $name, then upload: crash complete" \
+                test "$(json "$work/spool-$name/$sid/state.json" 'd["complete"]')" = True
+        check "kill -9 $name, then upload: objects equal a direct collect's" \
+                cmp -s <(s3 GET "$name/v1/crashes/$sid/MANIFEST.json") <(s3 GET "big/v1/crashes/$sid/MANIFEST.json")
+}
+kill_at before-dump 'POST:uploads=:hang:1'
+check "kill -9 before the dump: fingerprint, report, log not sent again" \
+        test -z "$(grep -E 'PUT .*(report.json|dmesg.txt) ' "$work/proxy.log")"
+check "kill -9 before the dump: the dump sent" grep -qE 'PUT .*vmcore\?partNumber=3&' "$work/proxy.log"
+kill_at before-manifest 'PUT:MANIFEST.json:hang:1'
+check "kill -9 before MANIFEST: the dump not sent again" test -z "$(grep -E 'crashes/[^/]*/vmcore' "$work/proxy.log")"
+check "kill -9 before MANIFEST: MANIFEST and the record stored" \
+        test "$(grep -cE 'PUT .*(MANIFEST.json|fingerprints/.*json) -> 200' "$work/proxy.log")" -eq 2
+check "no upload left open at the end" test -z "$(s3 GET '?uploads=' | grep -o '<UploadId>[^<]*')"
+
 echo "collect-s3: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
