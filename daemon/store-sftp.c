@@ -6,16 +6,20 @@
  * pinned [store] ssh_host_key: there is no trust on first use.
  *
  * An object is written to KEY.part and renamed into place when complete,
- * so a reader never sees half of one. SFTP's rename does not replace
+ * so a reader never sees half of one. A dump whose KEY.part an earlier run
+ * left (a kill, a power cut, the server away) is continued from the size
+ * the server has, not sent again. SFTP's rename does not replace
  * (OpenSSH's server links, then unlinks), so replacing an object removes
  * the old one first: in that short gap the key is absent, never partial. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "store-backend.h"
 #include "transfer.h"
 #include "util.h"
@@ -36,6 +40,7 @@ struct call {
         struct sftp_store *h;
         struct curl_slist *quote, *postquote;
         bool create_dirs, dirlist;
+        bool resume;                    /* append to what KEY.part has */
 };
 
 static void sftp_close(struct vmc_store *s) {
@@ -160,6 +165,11 @@ static void setup_ssh(const struct vmc_curl *c, CURL *e, void *userdata) {
                 c->easy_setopt(e, CURLOPT_POSTQUOTE, call->postquote);
         if (call->dirlist)
                 c->easy_setopt(e, CURLOPT_DIRLISTONLY, 1L);
+        if (call->resume)
+                /* -1: curl asks the server the size of KEY.part at every
+                 * attempt, seeks the body there (seek_body) and appends, so
+                 * a retry after a cut goes on from what arrived. */
+                c->easy_setopt(e, CURLOPT_RESUME_FROM_LARGE, (curl_off_t) -1);
 }
 
 /* The URL of a path under the store directory (percent-encoded; curl
@@ -189,13 +199,37 @@ static int run(struct vmc_store *s, const char *method, const char *url, const c
 
 /* SFTP quote commands take a path in double quotes when it has spaces;
  * keys never do (store.c refuses them), so plain paths are enough. */
-static int upload(struct vmc_store *s, const char *key, struct vmc_body *body, char *err, size_t errlen) {
+static int sftp_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen);
+static int sftp_delete(struct vmc_store *s, const char *key, char *err, size_t errlen);
+
+static int upload(struct vmc_store *s, const char *key, struct vmc_body *body, struct vmc_put_resume *res,
+                  char *err, size_t errlen) {
         struct sftp_store *h = s->priv;
         const struct vmc_curl *c = vmc_transfer_curl(h->t);
-        _cleanup_free_ char *url = url_of(h, key, ".part"), *rm = NULL, *mv = NULL;
+        _cleanup_free_ char *url = url_of(h, key, ".part"), *rm = NULL, *mv = NULL, *part = NULL;
         struct call call = { .h = h, .create_dirs = true };
         int r;
 
+        if (res && body->fd >= 0 && body->size != VMC_BODY_STREAM) {
+                uint64_t have = 0;
+
+                if (asprintf(&part, "%s.part", key) < 0)
+                        return -ENOMEM;
+                r = sftp_stat(s, part, &have, err, errlen);
+                if (r < 0)
+                        return r;
+                if (r > 0 && have >= body->size) {
+                        /* Not a beginning of this object: start over. */
+                        r = sftp_delete(s, part, err, errlen);
+                        if (r < 0)
+                                return r;
+                } else if (r > 0 && have > 0) {
+                        log_info("%s: %s: going on from %" PRIu64 " MiB that an earlier run sent", s->name, key,
+                                 have >> 20);
+                        res->resent_from = have;
+                }
+                call.resume = true;
+        }
         if (!url || asprintf(&rm, "*rm %s/%s", h->dir, key) < 0 ||
             asprintf(&mv, "rename %s/%s.part %s/%s", h->dir, key, h->dir, key) < 0)
                 return -ENOMEM;
@@ -218,12 +252,12 @@ static int upload(struct vmc_store *s, const char *key, struct vmc_body *body, c
 
 static int sftp_put(struct vmc_store *s, const char *key, const void *data, size_t len, char *err, size_t errlen) {
         struct vmc_body b = { .data = data, .fd = -1, .size = len };
-        return upload(s, key, &b, err, errlen);
+        return upload(s, key, &b, NULL, err, errlen);
 }
 
 static int sftp_put_fd(struct vmc_store *s, const char *key, int fd, struct vmc_put_resume *res, char *err,
                        size_t errlen) {
-        (void) res; /* starts over; continuing from the remote size is not built yet */
+
         struct vmc_body b = { .fd = fd };
         struct stat st;
 
@@ -231,7 +265,7 @@ static int sftp_put_fd(struct vmc_store *s, const char *key, int fd, struct vmc_
                 return -errno;
         /* A pipe goes as it comes: chunked over HTTP, to its end over SFTP. */
         b.size = S_ISREG(st.st_mode) ? (uint64_t) st.st_size : VMC_BODY_STREAM;
-        return upload(s, key, &b, err, errlen);
+        return upload(s, key, &b, res, err, errlen);
 }
 
 static int sftp_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen) {

@@ -87,6 +87,33 @@ check "stream: stored whole" test "$got" = $(((3 << 20) + 7)) || sed 's/^/    /'
 check "stream: content equal" cmp -s "$root/s/pipe" "$work/stream.in"
 check "stream: no .part left" test ! -e "$root/s/pipe.part"
 
+# ---- kill -9 in the middle of the dump: the next run goes on from what the server has ----
+{ cat "$fixtures/BUG/vmcore"; head -c $((300 << 20)) /dev/urandom; } >"$work/big.kdump"
+conf "$work/killed.conf" "$SFTP_ROOT/killed"
+"$vmcored" collect --config "$work/killed.conf" --vmcore "$work/big.kdump" --spool "$work/spool-killed" \
+        >/dev/null 2>"$work/killed.err" &
+cpid=$!
+part=
+for _ in $(seq 1200); do
+        part=$(find "$SFTP_ROOT/killed" -name vmcore.part 2>/dev/null)
+        [ -n "$part" ] && [ "$(stat -c %s "$part")" -gt $((50 << 20)) ] && break
+        sleep 0.05
+done
+kill -9 "$cpid"
+wait "$cpid" 2>/dev/null
+sleep 0.5 # the server writes what it had received
+had=$(stat -c %s "$part" 2>/dev/null || echo 0)
+check "kill -9 mid-dump: a partial KEY.part is left ($((had >> 20)) MiB), no vmcore" \
+        test "$had" -gt 0 -a ! -e "${part%.part}"
+"$vmcored" upload --config "$work/killed.conf" --spool "$work/spool-killed" >/dev/null 2>"$work/killed-upload.err"
+check "kill -9 mid-dump, then upload: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/killed-upload.err"
+check "kill -9 mid-dump, then upload: went on from the server's size" \
+        grep -q "going on from [0-9]* MiB that an earlier run sent" "$work/killed-upload.err"
+kid=$(ls "$work/spool-killed")
+check "kill -9 mid-dump, then upload: content complete" \
+        cmp -s "$SFTP_ROOT/killed/v1/crashes/$kid/vmcore" "$work/spool-killed/$kid/vmcore"
+check "kill -9 mid-dump, then upload: no .part left" test -z "$(find "$SFTP_ROOT/killed" -name '*.part')"
+
 # ---- failures ----
 conf "$work/badhost.conf" "$SFTP_ROOT/badhost"
 sed -i 's|^ssh_host_key = .*|ssh_host_key = SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA|' "$work/badhost.conf"
