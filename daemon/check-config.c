@@ -157,8 +157,10 @@ int cmd_check_config(int argc, char **argv) {
                *cfg->ca_file ? cfg->ca_file : "(system)", cfg->ssh_key, *cfg->ssh_host_key ? cfg->ssh_host_key : "(none)",
                cfg->allow_http ? "yes" : "no", cfg->connect_timeout,
                cfg->stall_timeout);
-        printf("[upload]\ndump = %s\ndumps_per_fingerprint = %u\nretries = %u\n\n[analyze]\nsignatures = %s\n",
-               vmc_upload_dump_to_string(cfg->upload_dump), cfg->dumps_per_fingerprint, cfg->retries, cfg->signatures);
+        printf("[upload]\ndump = %s\ndumps_per_fingerprint = %u\nretries = %u\ngive_up_attempts = %u\n"
+               "give_up_days = %u\n\n[analyze]\nsignatures = %s\n",
+               vmc_upload_dump_to_string(cfg->upload_dump), cfg->dumps_per_fingerprint, cfg->retries,
+               cfg->give_up_attempts, cfg->give_up_days, cfg->signatures);
         fprintf(stderr, "vmcored: configuration OK\n");
         ret = 0;
         if (probe && probe_store(&st) < 0)

@@ -45,6 +45,8 @@ static const struct key keys[] = {
         E("upload", "dump", upload_dump, upload_dumps),
         U("upload", "dumps_per_fingerprint", dumps_per_fingerprint, 1, 1000000),
         U("upload", "retries", retries, 0, 1000),
+        U("upload", "give_up_attempts", give_up_attempts, 0, 1000000),
+        U("upload", "give_up_days", give_up_days, 0, 36500),
         S("analyze", "signatures", signatures, false),
 };
 
@@ -60,6 +62,7 @@ int vmc_config_init(struct vmc_config *c) {
                 .upload_dump = VMC_UPLOAD_DUMP_ALWAYS,
                 .dumps_per_fingerprint = 3,
                 .retries = 5,
+                .give_up_days = 30,
         };
         c->spool = strdup("/var/crash/vmcored");
         c->crash_dir = strdup("/var/crash");

@@ -37,6 +37,8 @@ struct vmc_config {
         enum vmc_upload_dump upload_dump;
         unsigned dumps_per_fingerprint; /* for upload_dump = unknown */
         unsigned retries;
+        unsigned give_up_attempts;      /* runs that failed; 0: never give up */
+        unsigned give_up_days;          /* age in the spool; 0: never */
         /* [analyze] */
         char *signatures;               /* known-issue rules directory */
 };

@@ -119,6 +119,8 @@ int vmc_spool_state_load(int crash_dirfd, struct vmc_spool_state *ret, char *err
                 r = copy_string(o, "compression", s.compression, sizeof(s.compression), false);
         if (r >= 0)
                 r = copy_string(o, "upload_id", s.upload_id, sizeof(s.upload_id), false);
+        if (r >= 0)
+                r = copy_string(o, "gave_up", s.gave_up, sizeof(s.gave_up), false);
         s.dump_level = -1;
         if (r >= 0 && json_object_object_get_ex(o, "dump_level", &v) && !json_object_is_type(v, json_type_null))
                 s.dump_level = json_object_get_int(v);
@@ -187,6 +189,7 @@ int vmc_spool_state_save(int crash_dirfd, struct vmc_spool_state *s) {
         json_object_object_add(o, "complete", json_object_new_boolean(vmc_spool_state_complete(s)));
         json_object_object_add(o, "attempts", json_object_new_int((int) s->attempts));
         json_object_object_add(o, "last_error", *s->last_error ? json_object_new_string(s->last_error) : NULL);
+        json_object_object_add(o, "gave_up", *s->gave_up ? json_object_new_string(s->gave_up) : NULL);
         json_object_object_add(o, "created", json_object_new_int64(s->created));
         json_object_object_add(o, "updated", json_object_new_int64(s->updated));
         text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |

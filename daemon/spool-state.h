@@ -45,6 +45,7 @@ struct vmc_spool_state {
         bool stored[_VMC_STAGE_MAX];
         unsigned attempts;              /* store runs that did not finish */
         char last_error[512];
+        char gave_up[256];              /* why no more attempts are made, or "" */
         int64_t created, updated;       /* unix time */
 };
 

@@ -15,6 +15,8 @@ struct vmc_store_ops {
         int (*get)(struct vmc_store *s, const char *key, size_t max, char **data, size_t *len, char *err,
                    size_t errlen);
         int (*delete)(struct vmc_store *s, const char *key, char *err, size_t errlen);
+        /* NULL: the store keeps nothing of an unfinished upload. */
+        int (*abort_upload)(struct vmc_store *s, const char *key, const char *upload_id, char *err, size_t errlen);
         int (*list)(struct vmc_store *s, const char *prefix, char ***names, size_t *n, char *err, size_t errlen);
 };
 

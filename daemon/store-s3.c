@@ -766,6 +766,17 @@ static int s3_list(struct vmc_store *s, const char *prefix, char ***names, size_
         return 0;
 }
 
+static int s3_abort_upload(struct vmc_store *s, const char *key, const char *upload_id, char *err, size_t errlen) {
+        _cleanup_free_ char *enc = vmc_uri_encode(upload_id, false), *query = NULL;
+        int r;
+
+        if (!enc || asprintf(&query, "uploadId=%s", enc) < 0)
+                return -ENOMEM;
+        r = request(s, "DELETE", key, key, query, NULL, NULL, NULL, NULL, NULL, 0, err, errlen);
+        /* 404: the store dropped it already (NoSuchUpload). */
+        return r == 404 ? 0 : expect_success(s, "DELETE (abort multipart upload)", key, r, err, errlen);
+}
+
 const struct vmc_store_ops vmc_store_s3_ops = {
         .open = s3_open,
         .close = s3_close,
@@ -774,5 +785,6 @@ const struct vmc_store_ops vmc_store_s3_ops = {
         .stat = s3_stat,
         .get = s3_get,
         .delete = s3_delete,
+        .abort_upload = s3_abort_upload,
         .list = s3_list,
 };

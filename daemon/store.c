@@ -107,6 +107,13 @@ int vmc_store_put_fd(struct vmc_store *s, const char *key, int fd, char *err, si
         return r < 0 ? r : s->ops->put_fd(s, key, fd, NULL, err, errlen);
 }
 
+int vmc_store_abort_upload(struct vmc_store *s, const char *key, const char *upload_id, char *err, size_t errlen) {
+        int r = check_key(key, err, errlen);
+        if (r < 0 || !upload_id || !*upload_id || !s->ops->abort_upload)
+                return r;
+        return s->ops->abort_upload(s, key, upload_id, err, errlen);
+}
+
 int vmc_store_put_fd_resumable(struct vmc_store *s, const char *key, int fd, struct vmc_put_resume *res, char *err,
                                size_t errlen) {
         int r = check_key(key, err, errlen);

@@ -51,6 +51,10 @@ struct vmc_put_resume {
         uint64_t resent_from;           /* out: offset the upload went on from */
 };
 
+/* Gives up an upload a vmc_put_resume recorded (S3: aborts the multipart
+ * upload, so the store drops its parts); nothing to do for other stores. */
+int vmc_store_abort_upload(struct vmc_store *s, const char *key, const char *upload_id, char *err, size_t errlen);
+
 int vmc_store_put_fd_resumable(struct vmc_store *s, const char *key, int fd, struct vmc_put_resume *res, char *err,
                                size_t errlen);
 

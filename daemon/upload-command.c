@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "layout.h"
 #include "log.h"
 #include "settings.h"
 #include "spool-state.h"
@@ -87,6 +88,38 @@ oom:
         return -ENOMEM;
 }
 
+/* [upload] give_up_attempts / give_up_days: true when this crash is given
+ * up now; recorded in its state, said in one line, its open multipart
+ * upload aborted, its files kept. */
+static bool give_up(struct vmc_upload *u, const struct vmc_settings *st, int dirfd, struct vmc_spool_state *s) {
+        const struct vmc_config *cfg = &st->cfg;
+        int64_t age = (int64_t) time(NULL) - s->created;
+        char why[256];
+
+        if (cfg->give_up_attempts && s->attempts >= cfg->give_up_attempts)
+                snprintf(why, sizeof(why), "after %u failed runs ([upload] give_up_attempts)", s->attempts);
+        else if (cfg->give_up_days && age > (int64_t) cfg->give_up_days * 86400)
+                snprintf(why, sizeof(why), "%lld days after it was spooled ([upload] give_up_days)",
+                         (long long) (age / 86400));
+        else
+                return false;
+
+        if (*s->upload_id) {
+                _cleanup_free_ char *key = vmc_key_crash(s->crash_id, "vmcore");
+                char err[512];
+                if (key && u->store &&
+                    vmc_store_abort_upload(u->store, key, s->upload_id, err, sizeof(err)) < 0)
+                        log_warning("crash %s: aborting its multipart upload: %s", s->crash_id, err);
+                s->upload_id[0] = '\0';
+        }
+        snprintf(s->gave_up, sizeof(s->gave_up), "%s", why);
+        if (vmc_spool_state_save(dirfd, s) < 0)
+                log_warning("spool: %s: cannot record that it was given up", s->crash_id);
+        log_error("crash %s: given up %s; last error: %s; its files stay in %s/%s", s->crash_id, why,
+                  *s->last_error ? s->last_error : "none", cfg->spool, s->crash_id);
+        return true;
+}
+
 int cmd_upload(int argc, char **argv) {
         static const struct option options[] = {
                 VMC_SETTINGS_OPTIONS,
@@ -98,7 +131,7 @@ int cmd_upload(int argc, char **argv) {
         struct vmc_store_options opt;
         char **names = NULL;
         size_t n = 0;
-        unsigned left = 0, done = 0;
+        unsigned left = 0, done = 0, gave_up = 0;
         int c, r, ret = 1;
 
         optind = 1;
@@ -154,6 +187,12 @@ int cmd_upload(int argc, char **argv) {
                         close(dirfd);
                         continue;
                 }
+                if (*s.gave_up) {
+                        log_warning("crash %s was given up %s; its files stay in %s/%s", s.crash_id, s.gave_up,
+                                    st.cfg.spool, s.crash_id);
+                        close(dirfd);
+                        continue;
+                }
                 if (!u.store) {
                         vmc_settings_store_options(&st, &opt);
                         r = vmc_store_open(&st.url, &st.cred, &opt, &u.store, u.err, sizeof(u.err));
@@ -162,6 +201,11 @@ int cmd_upload(int argc, char **argv) {
                                 close(dirfd);
                                 goto out;
                         }
+                }
+                if (give_up(&u, &st, dirfd, &s)) {
+                        gave_up++;
+                        close(dirfd);
+                        continue;
                 }
                 log_info("crash %s: storing what is missing in %s (attempt %u)", s.crash_id,
                          vmc_store_name(u.store), s.attempts + 1);
@@ -178,8 +222,9 @@ int cmd_upload(int argc, char **argv) {
                 }
                 close(dirfd);
         }
-        log_info("spool %s: %u crash%s stored now, %u left", st.cfg.spool, done, done == 1 ? "" : "es", left);
-        ret = left ? EXIT_SPOOLED : 0;
+        log_info("spool %s: %u crash%s stored now, %u left, %u given up now", st.cfg.spool, done,
+                 done == 1 ? "" : "es", left, gave_up);
+        ret = left || gave_up ? EXIT_SPOOLED : 0;
 out:
         vmc_store_names_free(names, n);
         vmc_store_close(u.store);

@@ -238,6 +238,26 @@ check "part damaged on the way: the server's check refused it, not retried" \
         grep -q "part 2): HTTP 400 XAmzContentSHA256Mismatch" "$work/damaged.err"
 check "part damaged on the way: upload aborted" test -z "$(s3 GET '?uploads=' | grep -o '<UploadId>[^<]*')"
 
+# ---- giving up: recorded, said, the open upload aborted, the files kept ----
+start_proxy 'PUT:partNumber=2&:500:0'
+"$vmcored" collect --config "$work/big.conf" --store "$(store giveup "$proxy")" --vmcore "$work/big.kdump" \
+        --spool "$work/spool-giveup" >/dev/null 2>&1
+gsid=$(ls "$work/spool-giveup")
+gupload=$(json "$work/spool-giveup/$gsid/state.json" 'd["upload_id"]')
+check "give up: an upload is open before" grep -q "<UploadId>$gupload</UploadId>" <(s3 GET '?uploads=')
+{ cat "$work/big.conf"; printf 'give_up_attempts = 1\n'; } >"$work/giveup.conf"
+"$vmcored" upload --config "$work/giveup.conf" --store "$(store giveup)" --spool "$work/spool-giveup" \
+        >/dev/null 2>"$work/giveup.err"
+check "give up: exit 4" test $? -eq 4
+check "give up: said, with the last error" grep -q "crash $gsid: given up after 1 failed runs .*last error: .*HTTP 500" "$work/giveup.err"
+check "give up: recorded in the state" test -n "$(json "$work/spool-giveup/$gsid/state.json" 'd["gave_up"] or ""')"
+check "give up: the multipart upload aborted" test -z "$(s3 GET '?uploads=' | grep -o "<UploadId>$gupload")"
+check "give up: the files stay in the spool" test -s "$work/spool-giveup/$gsid/vmcore"
+"$vmcored" upload --config "$work/giveup.conf" --store "$(store giveup)" --spool "$work/spool-giveup" \
+        >/dev/null 2>"$work/giveup2.err"
+check "give up: later runs exit 0 and say it in one line" \
+        test $? -eq 0 -a "$(grep -c "was given up" "$work/giveup2.err")" -eq 1
+
 # ---- kill -9 at other points: the next run stores only what is missing ----
 # kill_at NAME RULE: collect into prefix NAME through a proxy that hangs on
 # RULE, kill -9 it there, then vmcored upload through a clean proxy.
