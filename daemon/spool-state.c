@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "spool-state.h"
 #include "util.h"
 
@@ -159,11 +160,10 @@ int vmc_spool_state_load(int crash_dirfd, struct vmc_spool_state *ret, char *err
 }
 
 int vmc_spool_state_save(int crash_dirfd, struct vmc_spool_state *s) {
-        static const char tmp[] = ".state.json.tmp";
         json_object *o = json_object_new_object(), *stored = json_object_new_object();
         const char *text;
         size_t len;
-        int fd, r = 0;
+        int r;
 
         if (!o || !stored) {
                 json_object_put(o);
@@ -196,30 +196,7 @@ int vmc_spool_state_save(int crash_dirfd, struct vmc_spool_state *s) {
                                                          JSON_C_TO_STRING_NOSLASHESCAPE);
         len = text ? strlen(text) : 0;
 
-        /* Temporary file, fsync, rename over the old state, fsync of the
-         * directory: the old state or the new one, never a mix. */
-        fd = text ? openat(crash_dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
-        if (fd < 0)
-                r = text ? -errno : -ENOMEM;
-        for (size_t done = 0; r >= 0 && done < len;) {
-                ssize_t n = write(fd, text + done, len - done);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        r = -errno;
-                else
-                        done += (size_t) n;
-        }
-        if (r >= 0 && fsync(fd) < 0)
-                r = -errno;
-        if (fd >= 0 && close(fd) < 0 && r >= 0)
-                r = -errno;
-        if (r >= 0 && renameat(crash_dirfd, tmp, crash_dirfd, VMC_SPOOL_STATE_FILE) < 0)
-                r = -errno;
-        if (r >= 0 && fsync(crash_dirfd) < 0)
-                r = -errno;
-        if (r < 0 && fd >= 0)
-                (void) unlinkat(crash_dirfd, tmp, 0);
+        r = text ? write_file_atomic(crash_dirfd, VMC_SPOOL_STATE_FILE, text, len, 0600) : -ENOMEM;
         json_object_put(o);
         return r;
 }

@@ -3,7 +3,6 @@
  * an air-gapped host). Each object is written to a temporary name in its
  * directory, synced, and renamed into place, and the directory is synced:
  * after a crash or power loss an object is there whole or not at all. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "mkdir.h"
 #include "store-backend.h"
 #include "util.h"
@@ -229,47 +229,12 @@ static int file_delete(struct vmc_store *s, const char *key, char *err, size_t e
         return 0;
 }
 
-static int cmp_names(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 static int file_list(struct vmc_store *s, const char *prefix, char ***names, size_t *n, char *err, size_t errlen) {
-        char **v = NULL;
-        size_t count = 0, cap = 0;
-        struct dirent *de;
-        DIR *d;
-        int fd;
+        int r = dir_names(store_root(s), prefix, names, n);
 
-        fd = openat(store_root(s), prefix, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return errno == ENOENT ? 0 : set_error(-errno, err, errlen, "%s: %s: %s", s->name, prefix, strerror(errno));
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return -errno;
-        }
-        while ((de = readdir(d))) {
-                if (de->d_name[0] == '.')
-                        continue; /* ., .., and our temporary files */
-                if (count == cap) {
-                        char **nv = realloc(v, (cap = MAX(cap * 2, (size_t) 16)) * sizeof(char *));
-                        if (!nv)
-                                goto oom;
-                        v = nv;
-                }
-                if (!(v[count] = strdup(de->d_name)))
-                        goto oom;
-                count++;
-        }
-        closedir(d);
-        qsort(v, count, sizeof(char *), cmp_names);
-        *names = v;
-        *n = count;
-        return 0;
-oom:
-        closedir(d);
-        vmc_store_names_free(v, count);
-        return -ENOMEM;
+        if (r == -ENOENT)
+                return 0;
+        return r < 0 ? set_error(r, err, errlen, "%s: %s: %s", s->name, prefix, strerror(-r)) : 0;
 }
 
 const struct vmc_store_ops vmc_store_file_ops = {

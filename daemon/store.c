@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "store-backend.h"
 #include "util.h"
 
@@ -144,7 +145,5 @@ int vmc_store_list(struct vmc_store *s, const char *prefix, char ***names, size_
 }
 
 void vmc_store_names_free(char **names, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                free(names[i]);
-        free(names);
+        names_free(names, n);
 }

@@ -3,7 +3,7 @@
  * directory whose state says the store does not have all of it gets its
  * missing stages, in order; what fails stays, with the attempt and the
  * error recorded in its state. */
-#include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "fileio.h"
 #include "layout.h"
 #include "log.h"
 #include "settings.h"
@@ -49,43 +50,10 @@ static double now_ms(void) {
         return (double) t.tv_sec * 1e3 + (double) t.tv_nsec / 1e6;
 }
 
-static int cmp_names(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /* The crash directories of the spool, oldest id first. */
 static int list_spool(const char *spool, char ***ret, size_t *n) {
-        char **v = NULL;
-        size_t count = 0, cap = 0;
-        struct dirent *de;
-        DIR *d = opendir(spool);
-
-        *ret = NULL;
-        *n = 0;
-        if (!d)
-                return errno == ENOENT ? 0 : -errno;
-        while ((de = readdir(d))) {
-                if (de->d_name[0] == '.')
-                        continue;
-                if (count == cap) {
-                        char **nv = realloc(v, (cap = MAX(cap * 2, (size_t) 16)) * sizeof(char *));
-                        if (!nv)
-                                goto oom;
-                        v = nv;
-                }
-                if (!(v[count] = strdup(de->d_name)))
-                        goto oom;
-                count++;
-        }
-        closedir(d);
-        qsort(v, count, sizeof(char *), cmp_names);
-        *ret = v;
-        *n = count;
-        return 0;
-oom:
-        closedir(d);
-        vmc_store_names_free(v, count);
-        return -ENOMEM;
+        int r = dir_names(AT_FDCWD, spool, ret, n);
+        return r == -ENOENT ? 0 : r;
 }
 
 /* [upload] give_up_attempts / give_up_days: true when this crash is given
@@ -226,7 +194,7 @@ int cmd_upload(int argc, char **argv) {
                  done == 1 ? "" : "es", left, gave_up);
         ret = left || gave_up ? EXIT_SPOOLED : 0;
 out:
-        vmc_store_names_free(names, n);
+        names_free(names, n);
         vmc_store_close(u.store);
         vmc_settings_done(&st);
         return ret;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "fileio.h"
 #include "layout.h"
 #include "log.h"
 #include "upload.h"
@@ -64,34 +65,8 @@ static int read_small(int dirfd, const char *name, char **data, size_t *len) {
         return 0;
 }
 
-/* Replaces a small spool file: temporary file, fsync, rename. */
 static int write_small(int dirfd, const char *name, const char *text) {
-        _cleanup_free_ char *tmp = NULL;
-        size_t len = strlen(text);
-        int fd, r = 0;
-
-        if (asprintf(&tmp, ".%s.tmp", name) < 0)
-                return -ENOMEM;
-        fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return -errno;
-        for (size_t done = 0; r >= 0 && done < len;) {
-                ssize_t n = write(fd, text + done, len - done);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        r = -errno;
-                else
-                        done += (size_t) n;
-        }
-        if (r >= 0 && fsync(fd) < 0)
-                r = -errno;
-        close(fd);
-        if (r >= 0 && renameat(dirfd, tmp, dirfd, name) < 0)
-                r = -errno;
-        if (r < 0)
-                (void) unlinkat(dirfd, tmp, 0);
-        return r;
+        return write_file_atomic(dirfd, name, text, strlen(text), 0644);
 }
 
 static int store_small(struct vmc_upload *u, int dirfd, const char *file, const char *key) {
