@@ -408,6 +408,11 @@ static int run(struct collect *c) {
                 manifest_key = vmc_key_crash(c->crash_id, "MANIFEST.json");
                 r = manifest_key ? vmc_store_stat(c->store, manifest_key, NULL, u.err, sizeof(u.err)) : -ENOMEM;
                 if (r > 0) {
+                        /* The spool says so too: a later vmcored upload must
+                         * not store this crash's record or MANIFEST again. */
+                        for (unsigned i = 0; i < _VMC_STAGE_MAX; i++)
+                                s.stored[i] = true;
+                        (void) vmc_spool_state_save(dirfd, &s);
                         log_info("crash %s is already complete in %s", c->crash_id, vmc_store_name(c->store));
                         printf("%s\n", c->crash_id);
                         ret = 0;

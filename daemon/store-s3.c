@@ -387,7 +387,8 @@ static int multipart_complete(struct multipart *m, char *err, size_t errlen) {
         }
 }
 
-static void multipart_abort(struct multipart *m) {
+/* 0 when the store dropped the upload (or never had it). */
+static int multipart_abort(struct multipart *m) {
         _cleanup_free_ char *query = NULL;
         char err[512];
         int r;
@@ -395,10 +396,14 @@ static void multipart_abort(struct multipart *m) {
         if (!m->id_enc)
                 m->id_enc = vmc_uri_encode(m->id, false);
         if (!m->id_enc || asprintf(&query, "uploadId=%s", m->id_enc) < 0)
-                return;
+                return -ENOMEM;
         r = request(m->s, "DELETE", m->key, m->key, query, NULL, NULL, NULL, NULL, NULL, 0, err, sizeof(err));
+        if (r == 404)
+                return 0;
+        r = expect_success(m->s, "DELETE (abort multipart upload)", m->key, r, err, sizeof(err));
         if (r < 0)
                 log_warning("%s: aborting the multipart upload of %s: %s", m->s->name, m->key, err);
+        return r;
 }
 
 /* A file of known size: ranges of it, nothing buffered. */
@@ -539,7 +544,7 @@ static int put_file(struct vmc_store *s, const char *key, int fd, uint64_t total
                         multipart_done(&m);
                         m = (struct multipart){ .s = s, .key = key };
                 } else if (r >= 0) {
-                        off = (uint64_t) m.parts * part;
+                        off = MIN((uint64_t) m.parts * part, total);
                         log_info("%s: %s: going on with the upload of an earlier run: %u part%s (%" PRIu64
                                  " MiB) already stored", s->name, key, m.parts, m.parts == 1 ? "" : "s", off >> 20);
                 }
@@ -571,8 +576,10 @@ static int put_file(struct vmc_store *s, const char *key, int fd, uint64_t total
                 /* Refused, damaged, or nowhere to note it: no parts are left
                  * to pay for. A store that is away keeps the upload, and a
                  * later run goes on with it. */
-                multipart_abort(&m);
-                (void) resume_save(res, NULL);
+                /* Forgotten only once the store dropped it: otherwise a
+                 * later run still knows what to abort. */
+                if (multipart_abort(&m) >= 0)
+                        (void) resume_save(res, NULL);
         }
         multipart_done(&m);
         return r;
@@ -616,7 +623,7 @@ static int put_stream(struct vmc_store *s, const char *key, int fd, char *err, s
                 }
         }
         if (r < 0 && m.id)
-                multipart_abort(&m);
+                (void) multipart_abort(&m);
         multipart_done(&m);
         return r;
 }

@@ -25,6 +25,8 @@
 #include "util.h"
 
 #define LIST_MAX ((size_t) 16 << 20)
+/* What the caller records (vmc_put_resume.upload_id) while KEY.part is ours. */
+#define SFTP_UPLOAD_MARK "sftp:part"
 
 struct sftp_store {
         struct vmc_transfer *t;
@@ -211,6 +213,10 @@ static int upload(struct vmc_store *s, const char *key, struct vmc_body *body, s
         int r;
 
         if (res && body->fd >= 0 && body->size != VMC_BODY_STREAM) {
+                /* A KEY.part is continued only when the caller's record
+                 * says this upload started it; anything else there is
+                 * removed first, so nothing is ever appended to a stranger. */
+                bool ours = strcmp(res->upload_id, SFTP_UPLOAD_MARK) == 0;
                 uint64_t have = 0;
 
                 if (asprintf(&part, "%s.part", key) < 0)
@@ -218,8 +224,7 @@ static int upload(struct vmc_store *s, const char *key, struct vmc_body *body, s
                 r = sftp_stat(s, part, &have, err, errlen);
                 if (r < 0)
                         return r;
-                if (r > 0 && have >= body->size) {
-                        /* Not a beginning of this object: start over. */
+                if (r > 0 && (!ours || have >= body->size)) {
                         r = sftp_delete(s, part, err, errlen);
                         if (r < 0)
                                 return r;
@@ -227,6 +232,11 @@ static int upload(struct vmc_store *s, const char *key, struct vmc_body *body, s
                         log_info("%s: %s: going on from %" PRIu64 " MiB that an earlier run sent", s->name, key,
                                  have >> 20);
                         res->resent_from = have;
+                }
+                if (!ours) {
+                        snprintf(res->upload_id, sizeof(res->upload_id), "%s", SFTP_UPLOAD_MARK);
+                        if (res->save && (r = res->save(res, res->userdata)) < 0)
+                                return r;
                 }
                 call.resume = true;
         }
@@ -247,6 +257,11 @@ static int upload(struct vmc_store *s, const char *key, struct vmc_body *body, s
         c->slist_free_all(call.postquote);
         if (r == 404)
                 r = set_error(-ENOENT, err, errlen, "%s: PUT %s: no such directory", s->name, key);
+        if (r >= 0 && call.resume) {
+                res->upload_id[0] = '\0';
+                if (res->save)
+                        (void) res->save(res, res->userdata);
+        }
         return r < 0 ? r : 0;
 }
 

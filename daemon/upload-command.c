@@ -56,6 +56,42 @@ static int list_spool(const char *spool, char ***ret, size_t *n) {
         return r == -ENOENT ? 0 : r;
 }
 
+/* A given-up crash's open multipart upload is aborted; its id is forgotten
+ * only when the store dropped it, so a later run tries again. */
+static void abort_given_up(struct vmc_upload *u, struct vmc_spool_state *s) {
+        _cleanup_free_ char *key = NULL;
+        char err[512];
+
+        if (!*s->upload_id || !u->store || !(key = vmc_key_crash(s->crash_id, "vmcore")))
+                return;
+        if (vmc_store_abort_upload(u->store, key, s->upload_id, err, sizeof(err)) < 0) {
+                log_warning("crash %s: aborting its multipart upload: %s; tried again next run", s->crash_id, err);
+                return;
+        }
+        s->upload_id[0] = '\0';
+}
+
+/* A state that says nothing is stored, of a crash the store has whole
+ * (the spool directory was made again by a second collect): marked
+ * complete, so that its record and MANIFEST are not stored over again. */
+static bool in_store_already(struct vmc_upload *u, int dirfd, struct vmc_spool_state *s) {
+        _cleanup_free_ char *key = NULL;
+        char err[512];
+
+        for (unsigned i = 0; i < _VMC_STAGE_MAX; i++)
+                if (s->stored[i])
+                        return false;
+        key = vmc_key_crash(s->crash_id, "MANIFEST.json");
+        if (!key || vmc_store_stat(u->store, key, NULL, err, sizeof(err)) <= 0)
+                return false;
+        for (unsigned i = 0; i < _VMC_STAGE_MAX; i++)
+                s->stored[i] = true;
+        if (vmc_spool_state_save(dirfd, s) < 0)
+                log_warning("spool: %s: cannot record that it is complete", s->crash_id);
+        log_info("crash %s is already complete in %s", s->crash_id, vmc_store_name(u->store));
+        return true;
+}
+
 /* [upload] give_up_attempts / give_up_days: true when this crash is given
  * up now; recorded in its state, said in one line, its open multipart
  * upload aborted, its files kept. */
@@ -72,15 +108,8 @@ static bool give_up(struct vmc_upload *u, const struct vmc_settings *st, int dir
         else
                 return false;
 
-        if (*s->upload_id) {
-                _cleanup_free_ char *key = vmc_key_crash(s->crash_id, "vmcore");
-                char err[512];
-                if (key && u->store &&
-                    vmc_store_abort_upload(u->store, key, s->upload_id, err, sizeof(err)) < 0)
-                        log_warning("crash %s: aborting its multipart upload: %s", s->crash_id, err);
-                s->upload_id[0] = '\0';
-        }
         snprintf(s->gave_up, sizeof(s->gave_up), "%s", why);
+        abort_given_up(u, s);
         if (vmc_spool_state_save(dirfd, s) < 0)
                 log_warning("spool: %s: cannot record that it was given up", s->crash_id);
         log_error("crash %s: given up %s; last error: %s; its files stay in %s/%s", s->crash_id, why,
@@ -155,12 +184,6 @@ int cmd_upload(int argc, char **argv) {
                         close(dirfd);
                         continue;
                 }
-                if (*s.gave_up) {
-                        log_warning("crash %s was given up %s; its files stay in %s/%s", s.crash_id, s.gave_up,
-                                    st.cfg.spool, s.crash_id);
-                        close(dirfd);
-                        continue;
-                }
                 if (!u.store) {
                         vmc_settings_store_options(&st, &opt);
                         r = vmc_store_open(&st.url, &st.cred, &opt, &u.store, u.err, sizeof(u.err));
@@ -169,6 +192,20 @@ int cmd_upload(int argc, char **argv) {
                                 close(dirfd);
                                 goto out;
                         }
+                }
+                if (*s.gave_up) {
+                        log_warning("crash %s was given up %s; its files stay in %s/%s", s.crash_id, s.gave_up,
+                                    st.cfg.spool, s.crash_id);
+                        if (*s.upload_id) {
+                                abort_given_up(&u, &s);
+                                (void) vmc_spool_state_save(dirfd, &s);
+                        }
+                        close(dirfd);
+                        continue;
+                }
+                if (in_store_already(&u, dirfd, &s)) {
+                        close(dirfd);
+                        continue;
                 }
                 if (give_up(&u, &st, dirfd, &s)) {
                         gave_up++;

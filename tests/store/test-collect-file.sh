@@ -78,6 +78,18 @@ collect again 0 --vmcore "$work/sysrq.elf" --spool "$spool" --store "file://$sto
 check "again: says the crash is already complete" grep -q "already complete" "$work/again.err"
 check "again: prints the crash id" test "$(cat "$work/again.out")" = "$id"
 check "again: still one crash" test "$(ls "$store/v1/crashes" | wc -l)" -eq 1
+# The spool directory gone (cleaned by hand), the same dump collected again:
+# the crash is complete in the store, and a later upload must not store its
+# record or MANIFEST over again (they would say "no dump").
+cp "$record" "$work/record.before"
+rm -rf "${spool:?}/$id"
+collect again-fresh 0 --vmcore "$work/sysrq.elf" --spool "$spool" --store "file://$store"
+check "again, spool gone: already complete" grep -q "already complete" "$work/again-fresh.err"
+check "again, spool gone: the state says complete" test "$(json "$spool/$id/state.json" 'd["complete"]')" = True
+"$vmcored" upload --config "$work/empty.conf" --spool "$spool" --store "file://$store" >"$work/again-upload.out" 2>"$work/again-upload.err"
+check "again, spool gone, then upload: nothing stored over" \
+        test $? -eq 0 -a ! -s "$work/again-upload.out"
+check "again, spool gone, then upload: the record unchanged (dump stored)" cmp -s "$record" "$work/record.before"
 check "again: still one record" test "$(ls "$store/v1/fingerprints/$fp" | wc -l)" -eq 1
 
 # ---- a saved kdump-compressed dump: stored as it is ----

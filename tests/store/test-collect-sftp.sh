@@ -87,6 +87,17 @@ check "stream: stored whole" test "$got" = $(((3 << 20) + 7)) || sed 's/^/    /'
 check "stream: content equal" cmp -s "$root/s/pipe" "$work/stream.in"
 check "stream: no .part left" test ! -e "$root/s/pipe.part"
 
+# ---- a stranger's KEY.part is never appended to ----
+mkdir -p "$SFTP_ROOT/stranger/v1/crashes/$id"
+head -c $((1 << 20)) /dev/urandom >"$SFTP_ROOT/stranger/v1/crashes/$id/vmcore.part"
+conf "$work/stranger.conf" "$SFTP_ROOT/stranger"
+"$vmcored" collect --config "$work/stranger.conf" --vmcore "$work/sysrq.elf" --spool "$work/spool-stranger" \
+        >/dev/null 2>"$work/stranger.err"
+check "stranger .part: collect exit 0" test $? -eq 0 || sed 's/^/    /' "$work/stranger.err"
+check "stranger .part: removed, the dump stored whole" \
+        cmp -s "$SFTP_ROOT/stranger/v1/crashes/$id/vmcore" "$work/spool-stranger/$id/vmcore"
+check "stranger .part: not continued" test -z "$(grep "going on from" "$work/stranger.err")"
+
 # ---- kill -9 in the middle of the dump: the next run goes on from what the server has ----
 { cat "$fixtures/BUG/vmcore"; head -c $((300 << 20)) /dev/urandom; } >"$work/big.kdump"
 conf "$work/killed.conf" "$SFTP_ROOT/killed"
