@@ -134,13 +134,7 @@ static int https_get(struct vmc_store *s, const char *key, size_t max, char **da
         struct vmc_sink out = { .max = max };
         int r = expect(s, "GET", key, request(s, "GET", key, NULL, &out, err, errlen), true, err, errlen);
 
-        if (r == 404)
-                r = -ENOENT;
-        if (r < 0) {
-                free(out.buf);
-                return r;
-        }
-        return vmc_sink_take(&out, data, len);
+        return vmc_sink_result(&out, r, data, len);
 }
 
 static int https_delete(struct vmc_store *s, const char *key, char *err, size_t errlen) {

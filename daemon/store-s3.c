@@ -653,15 +653,9 @@ static int s3_get(struct vmc_store *s, const char *key, size_t max, char **data,
         struct vmc_sink out = { .max = max };
         int r = request(s, "GET", key, key, NULL, NULL, NULL, NULL, &out, NULL, 0, err, errlen);
 
-        if (r == 404)
-                r = -ENOENT;
-        else
+        if (r != 404)
                 r = expect_success(s, "GET", key, r, err, errlen);
-        if (r < 0) {
-                free(out.buf);
-                return r;
-        }
-        return vmc_sink_take(&out, data, len);
+        return vmc_sink_result(&out, r, data, len);
 }
 
 static int s3_delete(struct vmc_store *s, const char *key, char *err, size_t errlen) {

@@ -306,13 +306,7 @@ static int sftp_get(struct vmc_store *s, const char *key, size_t max, char **dat
         if (!url)
                 return -ENOMEM;
         r = run(s, "GET", url, key, NULL, &out, &call, err, errlen);
-        if (r == 404)
-                r = -ENOENT;
-        if (r < 0) {
-                free(out.buf);
-                return r;
-        }
-        return vmc_sink_take(&out, data, len);
+        return vmc_sink_result(&out, r, data, len);
 }
 
 static int sftp_delete(struct vmc_store *s, const char *key, char *err, size_t errlen) {

@@ -161,7 +161,14 @@ static size_t write_sink(char *in, size_t size, size_t n, void *userdata) {
         return len;
 }
 
-int vmc_sink_take(struct vmc_sink *s, char **data, size_t *len) {
+int vmc_sink_result(struct vmc_sink *s, int r, char **data, size_t *len) {
+        if (r == 404)
+                r = -ENOENT;
+        if (r < 0) {
+                free(s->buf);
+                *s = (struct vmc_sink){};
+                return r;
+        }
         if (!s->buf && !(s->buf = strdup("")))
                 return -ENOMEM;
         *data = s->buf;

@@ -34,8 +34,10 @@ struct vmc_sink {
         bool lossy;                     /* keep the first max bytes, drop the rest */
 };
 
-/* Hands the sink's text to the caller ("" when the answer was empty). */
-int vmc_sink_take(struct vmc_sink *s, char **data, size_t *len);
+/* What a store's get returns after a GET that ended with r: the sink's
+ * text handed to the caller ("" when empty) for r >= 0, -ENOENT for 404,
+ * else r; the sink is freed when not handed over. */
+int vmc_sink_result(struct vmc_sink *s, int r, char **data, size_t *len);
 
 struct vmc_request {
         const char *method;             /* GET, HEAD, PUT, POST, DELETE */
