@@ -15,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "commands.h"
 #include "digest.h"
 #include "dump.h"
@@ -78,6 +80,9 @@ struct collect {
         char crash_id[VMC_CRASH_ID_MAX];
         char fingerprint[128];
         char dump_format[32];
+        char spool_dir[4096];           /* the spool in use */
+        bool stream_only;               /* no disk for the dump: it is streamed */
+        bool spool_full;
         double t0;
         char err[1024];
 };
@@ -191,139 +196,60 @@ static int analyze(struct collect *c) {
 
 /* ---- capture ---- */
 
-static const char *compression_flag(const char *compression) {
-        if (strcmp(compression, "lzo") == 0)
-                return "-l";
-        if (strcmp(compression, "zlib") == 0)
-                return "-c";
-        if (strcmp(compression, "snappy") == 0)
-                return "-p";
-        if (strcmp(compression, "zstd") == 0)
-                return "-z";
-        return NULL;
+/* The spool's disk, too full to hold even the report: below this, the
+ * spool in memory is used instead and the dump is streamed. */
+#define SPOOL_FREE_MIN ((uint64_t) 4 << 20)
+
+static void capture_options(struct collect *c, struct vmc_capture_options *o, char *log_path, size_t len) {
+        snprintf(log_path, len, "%s/%s/makedumpfile.log", c->spool_dir, c->crash_id);
+        *o = (struct vmc_capture_options){
+                .vmcore = c->vmcore,
+                .dump_level = c->st.cfg.dump_level,
+                .compression = c->st.cfg.compression,
+                .log_path = log_path,
+        };
 }
 
-/* makedumpfile redraws "[ 42.0 %]" on its progress lines: shown on a
- * terminal as it goes, in the log every 25%. */
-static void show_progress(const char *chunk, size_t len, int *last) {
-        for (size_t i = 0; i + 1 < len; i++) {
-                if (chunk[i] != '[')
-                        continue;
-                double pct;
-                if (sscanf(chunk + i + 1, " %lf %%]", &pct) != 1 || pct < 0 || pct > 100)
-                        continue;
-                if (isatty(STDERR_FILENO))
-                        fprintf(stderr, "\rvmcored: capturing the dump: %5.1f%%", pct);
-                else if ((int) pct / 25 > *last / 25)
-                        log_info("capturing the dump: %.0f%%", pct);
-                *last = (int) pct;
-        }
-}
-
-static int run_makedumpfile(struct collect *c, const char *spool_dir) {
-        _cleanup_free_ char *out = NULL, *logpath = NULL;
-        const struct vmc_config *cfg = &c->st.cfg;
-        const char *flag = compression_flag(cfg->compression);
-        char level[16];
-        int errpipe[2], logfd, status, last = -1;
-        pid_t pid;
-
-        if (asprintf(&out, "%s/vmcore-incomplete", spool_dir) < 0 ||
-            asprintf(&logpath, "%s/makedumpfile.log", spool_dir) < 0)
-                return -ENOMEM;
-        snprintf(level, sizeof(level), "%u", cfg->dump_level);
-        (void) unlink(out); /* makedumpfile refuses to overwrite */
-        logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (pipe2(errpipe, O_CLOEXEC) < 0) {
-                if (logfd >= 0)
-                        close(logfd);
-                return log_error_errno(-errno, "pipe");
-        }
-        fflush(NULL);
-        pid = fork();
-        if (pid < 0) {
-                int r = log_error_errno(-errno, "fork");
-                close(errpipe[0]);
-                close(errpipe[1]);
-                if (logfd >= 0)
-                        close(logfd);
-                return r;
-        }
-        if (pid == 0) {
-                const char *argv[8];
-                unsigned n = 0;
-                dup2(errpipe[1], STDERR_FILENO);
-                dup2(errpipe[1], STDOUT_FILENO);
-                argv[n++] = "makedumpfile";
-                if (flag)
-                        argv[n++] = flag;
-                argv[n++] = "-d";
-                argv[n++] = level;
-                argv[n++] = c->vmcore;
-                argv[n++] = out;
-                argv[n] = NULL;
-                execvp("makedumpfile", (char *const *) argv);
-                fprintf(stderr, "vmcored: cannot run makedumpfile: %s\n", strerror(errno));
-                _exit(127);
-        }
-        close(errpipe[1]);
-        for (;;) {
-                char buf[4096];
-                ssize_t n = read(errpipe[0], buf, sizeof(buf) - 1);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                buf[n] = '\0';
-                if (logfd >= 0)
-                        (void) !write(logfd, buf, (size_t) n);
-                show_progress(buf, (size_t) n, &last);
-        }
-        close(errpipe[0]);
-        if (logfd >= 0)
-                close(logfd);
-        if (last >= 0 && isatty(STDERR_FILENO))
-                fputc('\n', stderr);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-                if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-                        log_error("makedumpfile is not installed (or not in PATH): the dump was not captured");
-                else
-                        log_error("makedumpfile failed (%s %d; its output is in %s): the dump was not captured",
-                                  WIFEXITED(status) ? "exit status" : "signal",
-                                  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), logpath);
-                return -EIO;
-        }
-        return 0;
+static int fsync_path(const char *path, int flags) {
+        int fd = open(path, flags | O_CLOEXEC), r = 0;
+        if (fd < 0 || fsync(fd) < 0)
+                r = -errno;
+        if (fd >= 0)
+                close(fd);
+        return r;
 }
 
 /* Into SPOOL/ID/vmcore: makedumpfile filters an ELF dump (/proc/vmcore);
- * a saved dump, already filtered, is copied as it is. */
-static int capture(struct collect *c) {
+ * a saved dump, already filtered, is copied as it is. A disk that fills up
+ * gives -ENOSPC, after one more try at dump level 31 when a lower one was
+ * asked for. *level gets the level used. */
+static int capture(struct collect *c, unsigned *level) {
         _cleanup_free_ char *dir = NULL, *incomplete = NULL, *final = NULL;
+        struct vmc_capture_options o;
+        char log_path[4200];
         int fd, r;
 
-        if (asprintf(&dir, "%s/%s", c->st.cfg.spool, c->crash_id) < 0 ||
+        if (asprintf(&dir, "%s/%s", c->spool_dir, c->crash_id) < 0 ||
             asprintf(&incomplete, "%s/vmcore-incomplete", dir) < 0 || asprintf(&final, "%s/vmcore", dir) < 0)
                 return -ENOMEM;
         if (strcmp(c->dump_format, "elf") == 0) {
-                r = run_makedumpfile(c, dir);
+                capture_options(c, &o, log_path, sizeof(log_path));
+                r = vmc_capture_file(&o, incomplete);
+                if (r == -ENOSPC && o.dump_level < 31) {
+                        log_warning("the spool's disk is full at dump level %u: trying again at dump level 31 "
+                                    "(only the kernel's own pages)", o.dump_level);
+                        o.dump_level = 31;
+                        r = vmc_capture_file(&o, incomplete);
+                }
                 if (r < 0)
                         return r;
-                fd = open(incomplete, O_RDONLY | O_CLOEXEC);
-                if (fd < 0 || fsync(fd) < 0 || rename(incomplete, final) < 0) {
-                        r = log_error_errno(-errno, "%s", incomplete);
-                        if (fd >= 0)
-                                close(fd);
-                        return r;
-                }
-                close(fd);
-                fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (fd >= 0) {
-                        (void) fsync(fd);
-                        close(fd);
-                }
+                *level = o.dump_level;
+                r = fsync_path(incomplete, O_RDONLY);
+                if (r >= 0 && rename(incomplete, final) < 0)
+                        r = -errno;
+                if (r < 0)
+                        return log_error_errno(r, "%s", incomplete);
+                (void) fsync_path(dir, O_RDONLY | O_DIRECTORY);
                 return 0;
         }
         fd = open(c->vmcore, O_RDONLY | O_CLOEXEC);
@@ -335,9 +261,125 @@ static int capture(struct collect *c) {
                                                                   : vmc_store_put_fd(c->spool, key, fd, c->err, sizeof(c->err));
         }
         close(fd);
+        if (r == -ENOSPC || r == -EDQUOT) {
+                log_error("the spool's disk is full: the dump could not be kept there");
+                return -ENOSPC;
+        }
         if (r < 0)
                 log_error("%s", *c->err ? c->err : strerror(-r));
         return r;
+}
+
+/* Straight from makedumpfile -F into the store, when there is no disk to
+ * keep the dump: memory stays bounded, and the stored dump is the
+ * flattened file (vmcored analyze reads it; makedumpfile -R restores the
+ * kdump-compressed one). A saved dump is streamed as it is. */
+static int stream_dump(struct collect *c, struct vmc_upload *u, int dirfd, struct vmc_spool_state *s) {
+        _cleanup_free_ char *key = vmc_key_crash(c->crash_id, "vmcore");
+        bool filter = strcmp(c->dump_format, "elf") == 0;
+        struct vmc_capture_stream *cs = NULL;
+        struct vmc_capture_options o;
+        struct vmc_stream *in = NULL;
+        char log_path[4200], hex[VMC_SHA256_HEX];
+        uint64_t size = 0;
+        double t = now_ms();
+        int r, k;
+
+        if (!key)
+                return -ENOMEM;
+        capture_options(c, &o, log_path, sizeof(log_path));
+        if (!filter) {
+                /* A saved dump, already filtered, is on a disk already: it
+                 * goes to the store from there, as it is. */
+                int fd = open(c->vmcore, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        return set_error(-errno, u->err, sizeof(u->err), "%s: %s", c->vmcore, strerror(errno));
+                r = vmc_sha256_fd(fd, hex, &size);
+                if (r >= 0)
+                        r = vmc_store_put_fd(c->store, key, fd, u->err, sizeof(u->err));
+                close(fd);
+                if (r < 0)
+                        return r;
+                snprintf(s->dump_format, sizeof(s->dump_format), "%s", c->dump_format);
+                s->dump_level = -1;
+                s->compression[0] = '\0';
+                goto stored;
+        }
+        log_info("streaming the dump to %s (makedumpfile -F, dump level %u)", vmc_store_name(c->store), o.dump_level);
+        r = vmc_capture_stream_start(&o, &cs, &in);
+        if (r < 0)
+                return r;
+        r = vmc_store_put_stream(c->store, key, in, u->err, sizeof(u->err));
+        k = vmc_capture_stream_finish(cs, hex, &size);
+        if (r >= 0 && k < 0) {
+                /* Never a stored object from a failed capture. */
+                (void) vmc_store_delete(c->store, key, NULL, 0);
+                r = k;
+        }
+        if (r < 0) {
+                if (k < 0 && k != -ECANCELED)
+                        snprintf(u->err, sizeof(u->err), "makedumpfile failed: the streamed dump was not kept");
+                return r;
+        }
+        t = (now_ms() - t) / 1000.0;
+        log_info("dump streamed: %.1f MiB in %.2f s (%.0f MiB/s)", size / 1048576.0, t,
+                 t > 0 ? size / 1048576.0 / t : 0.0);
+        snprintf(s->dump_format, sizeof(s->dump_format), "flattened");
+        s->dump_level = (int) o.dump_level;
+        snprintf(s->compression, sizeof(s->compression), "%s", o.compression);
+stored:
+        s->captured = s->streamed = true;
+        s->dump_size = size;
+        snprintf(s->dump_sha256, sizeof(s->dump_sha256), "%s", hex);
+        s->stored[VMC_STAGE_VMCORE] = true;
+        return vmc_spool_state_save(dirfd, s);
+}
+
+/* The spool in memory ($RUNTIME_DIRECTORY, else /run/vmcored), for the
+ * report, the log and the state when there is no disk for them. */
+static void runtime_spool(char *buf, size_t len) {
+        const char *rt = getenv("RUNTIME_DIRECTORY");
+        size_t n = rt ? strcspn(rt, ":") : 0;
+
+        if (n > 0)
+                snprintf(buf, len, "%.*s/spool", (int) n, rt);
+        else
+                snprintf(buf, len, "/run/vmcored/spool");
+}
+
+/* Where the report and log go: the configured spool when it can be
+ * written and has room; else the spool in memory, and the dump is
+ * streamed. */
+static int choose_spool(struct collect *c) {
+        const struct vmc_config *cfg = &c->st.cfg;
+        struct statvfs sv;
+        int r;
+
+        if (strcmp(cfg->spool, "none") == 0) {
+                runtime_spool(c->spool_dir, sizeof(c->spool_dir));
+                c->stream_only = true;
+                log_info("[capture] spool = none: report and log kept in %s, the dump streamed to the store",
+                         c->spool_dir);
+        } else {
+                snprintf(c->spool_dir, sizeof(c->spool_dir), "%s", cfg->spool);
+                r = mkdir_parents(c->spool_dir, 0700);
+                if (r >= 0 && access(c->spool_dir, W_OK) < 0)
+                        r = -errno;
+                if (r >= 0 && statvfs(c->spool_dir, &sv) == 0 &&
+                    (uint64_t) sv.f_bavail * sv.f_frsize < SPOOL_FREE_MIN)
+                        r = -ENOSPC;
+                if (r < 0) {
+                        runtime_spool(c->spool_dir, sizeof(c->spool_dir));
+                        c->stream_only = true;
+                        c->spool_full = r == -ENOSPC || r == -EDQUOT;
+                        log_warning("spool %s: %s; report and log kept in %s instead, the dump streamed to the store",
+                                    cfg->spool, r == -ENOSPC ? "the disk is full" : strerror(-r), c->spool_dir);
+                }
+        }
+        r = mkdir_parents(c->spool_dir, 0700);
+        if (r < 0)
+                return log_error_errno(r, "spool %s", c->spool_dir);
+        return 0;
 }
 
 static int run(struct collect *c) {
@@ -349,17 +391,13 @@ static int run(struct collect *c) {
         struct stat sst;
         int dirfd = -1, r, ret;
 
-        if (strcmp(cfg->spool, "none") == 0)
-                return log_error("[capture] spool = none: streaming to the store without a spool is not built "
-                                 "yet"), 1;
-        r = mkdir_parents(cfg->spool, 0700);
-        if (r < 0)
-                return log_error_errno(r, "spool %s", cfg->spool), 1;
         if (stat(c->vmcore, &sst) < 0)
                 return log_error_errno(-errno, "%s", c->vmcore), 1;
+        if (choose_spool(c) < 0)
+                return 1;
         {
                 char url[4200];
-                snprintf(url, sizeof(url), "file://%s", cfg->spool);
+                snprintf(url, sizeof(url), "file://%s", c->spool_dir);
                 struct vmc_store_options opt = { .connect_timeout = cfg->connect_timeout };
                 r = vmc_store_url_parse(url, false, &c->spool_url, c->err, sizeof(c->err));
                 if (r >= 0)
@@ -372,16 +410,16 @@ static int run(struct collect *c) {
         if (r < 0)
                 return 1;
         log_info("crash %s, fingerprint %s: report and log in %s/%s (%.0f ms)", c->crash_id, c->fingerprint,
-                 cfg->spool, c->crash_id, now_ms() - c->t0);
+                 c->spool_dir, c->crash_id, now_ms() - c->t0);
 
         /* The crash's state: what the spool has and the store got, kept
          * from an earlier collect of the same dump. */
-        r = vmc_upload_open_crash(cfg->spool, c->crash_id, &dirfd);
+        r = vmc_upload_open_crash(c->spool_dir, c->crash_id, &dirfd);
         if (r >= 0) {
                 r = vmc_spool_state_load(dirfd, &s, c->err, sizeof(c->err));
                 if (r == -ENOENT || r == -EBADMSG) {
                         if (r == -EBADMSG)
-                                log_warning("spool: %s/%s: %s; starting it again", cfg->spool, c->crash_id, c->err);
+                                log_warning("spool: %s/%s: %s; starting it again", c->spool_dir, c->crash_id, c->err);
                         s = (struct vmc_spool_state){ .dump_level = -1 };
                         snprintf(s.crash_id, sizeof(s.crash_id), "%s", c->crash_id);
                         snprintf(s.fingerprint, sizeof(s.fingerprint), "%s", c->fingerprint);
@@ -393,7 +431,7 @@ static int run(struct collect *c) {
                 }
         }
         if (r < 0) {
-                log_error_errno(r, "spool %s/%s", cfg->spool, c->crash_id);
+                log_error_errno(r, "spool %s/%s", c->spool_dir, c->crash_id);
                 ret = 1;
                 goto out;
         }
@@ -423,32 +461,63 @@ static int run(struct collect *c) {
                 r = vmc_upload_first(&u, dirfd, &s);
         stored = r >= 0;
         if (!stored) {
-                log_error("store: %s; everything stays in %s/%s", *u.err ? u.err : strerror(-r), cfg->spool,
+                log_error("store: %s; everything stays in %s/%s", *u.err ? u.err : strerror(-r), c->spool_dir,
                           c->crash_id);
                 vmc_upload_failed(&u, dirfd, &s, r);
         }
 
         /* The dump is captured even when the store is away (and then
          * whatever the policy would say): the next boot uploads it from the
-         * spool. */
+         * spool. Without a disk for it, it goes straight to the store. */
         if ((s.dump == VMC_DUMP_WANTED || s.dump == VMC_DUMP_UNDECIDED) && !s.captured) {
-                r = capture(c);
+                bool filtered = strcmp(c->dump_format, "elf") == 0;
+                unsigned level = cfg->dump_level;
+
+                r = c->stream_only ? -ENOSPC : capture(c, &level);
+                if (r == -ENOSPC && stored && s.dump == VMC_DUMP_WANTED) {
+                        if (!c->stream_only)
+                                log_warning("the spool's disk is full: streaming the dump to the store instead");
+                        r = stream_dump(c, &u, dirfd, &s);
+                        if (r < 0) {
+                                log_error("store: %s", *u.err ? u.err : strerror(-r));
+                                vmc_upload_failed(&u, dirfd, &s, r);
+                        }
+                } else if (r >= 0) {
+                        s.captured = true;
+                        snprintf(s.dump_format, sizeof(s.dump_format), "%s", filtered ? "kdump-compressed" : c->dump_format);
+                        s.dump_level = filtered ? (int) level : -1;
+                        snprintf(s.compression, sizeof(s.compression), "%s", filtered ? cfg->compression : "");
+                        if (filtered && level != cfg->dump_level)
+                                snprintf(s.lost, sizeof(s.lost),
+                                         "the spool's disk was full: the dump was captured at dump level %u, not "
+                                         "%u", level, cfg->dump_level);
+                        r = vmc_spool_state_save(dirfd, &s);
+                        if (r < 0) {
+                                log_error_errno(r, "spool %s/%s", c->spool_dir, c->crash_id);
+                                ret = EXIT_SPOOLED;
+                                goto out;
+                        }
+                }
                 if (r < 0) {
                         s.dump = VMC_DUMP_FAILED;
-                        snprintf(s.last_error, sizeof(s.last_error), "the dump could not be captured");
+                        if (r == -ENOSPC || (c->stream_only && !s.captured))
+                                snprintf(s.lost, sizeof(s.lost), "the dump: %s%s",
+                                         c->stream_only && !c->spool_full ? "no spool to keep it in"
+                                                                         : "the spool's disk is full",
+                                         !stored ? " and the store was away" : ", and streaming it failed");
+                        if (!*s.last_error)
+                                snprintf(s.last_error, sizeof(s.last_error), "the dump could not be captured");
                         (void) vmc_spool_state_save(dirfd, &s);
-                        ret = stored ? EXIT_NO_DUMP : EXIT_SPOOLED;
-                        goto out;
-                }
-                bool filtered = strcmp(c->dump_format, "elf") == 0;
-                s.captured = true;
-                snprintf(s.dump_format, sizeof(s.dump_format), "%s", filtered ? "kdump-compressed" : c->dump_format);
-                s.dump_level = filtered ? (int) cfg->dump_level : -1;
-                snprintf(s.compression, sizeof(s.compression), "%s", filtered ? cfg->compression : "");
-                r = vmc_spool_state_save(dirfd, &s);
-                if (r < 0) {
-                        log_error_errno(r, "spool %s/%s", cfg->spool, c->crash_id);
-                        ret = EXIT_SPOOLED;
+                        if (*s.lost)
+                                log_error("lost: %s; the report and log are kept in %s/%s", s.lost, c->spool_dir,
+                                          c->crash_id);
+                        if (!stored) {
+                                ret = EXIT_SPOOLED;
+                                goto out;
+                        }
+                        /* What is there is stored, and says the dump is not. */
+                        r = vmc_upload_rest(&u, dirfd, &s);
+                        ret = r < 0 ? EXIT_SPOOLED : EXIT_NO_DUMP;
                         goto out;
                 }
         }
@@ -460,7 +529,7 @@ static int run(struct collect *c) {
         if (r < 0) {
                 log_error("store: %s; %s stays in %s/%s", *u.err ? u.err : strerror(-r),
                           s.stored[VMC_STAGE_VMCORE] || s.dump != VMC_DUMP_WANTED ? "the crash" : "the dump",
-                          cfg->spool, c->crash_id);
+                          c->spool_dir, c->crash_id);
                 vmc_upload_failed(&u, dirfd, &s, r);
                 ret = EXIT_SPOOLED;
                 goto out;

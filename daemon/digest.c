@@ -77,3 +77,43 @@ int vmc_sha256_fd(int fd, char hex[VMC_SHA256_HEX], uint64_t *size) {
 int vmc_sha256_fd_range(int fd, uint64_t start, uint64_t size, char hex[VMC_SHA256_HEX]) {
         return sha256_of_fd(fd, start, size, hex, NULL);
 }
+
+/* Of a stream, as it goes by. */
+struct vmc_sha256 {
+        EVP_MD_CTX *ctx;
+};
+
+int vmc_sha256_new(struct vmc_sha256 **ret) {
+        struct vmc_sha256 *h = calloc(1, sizeof(*h));
+
+        if (!h)
+                return -ENOMEM;
+        h->ctx = EVP_MD_CTX_new();
+        if (!h->ctx || !EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL)) {
+                vmc_sha256_free(h);
+                return -ENOMEM;
+        }
+        *ret = h;
+        return 0;
+}
+
+int vmc_sha256_update(struct vmc_sha256 *h, const void *data, size_t len) {
+        return EVP_DigestUpdate(h->ctx, data, len) ? 0 : -EIO;
+}
+
+int vmc_sha256_final(struct vmc_sha256 *h, char hex[VMC_SHA256_HEX]) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int n = 0;
+
+        if (!EVP_DigestFinal_ex(h->ctx, md, &n) || n != 32)
+                return -EIO;
+        to_hex(md, hex);
+        return 0;
+}
+
+void vmc_sha256_free(struct vmc_sha256 *h) {
+        if (!h)
+                return;
+        EVP_MD_CTX_free(h->ctx);
+        free(h);
+}

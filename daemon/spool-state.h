@@ -41,6 +41,10 @@ struct vmc_spool_state {
         char dump_format[32];           /* of SPOOL/ID/vmcore, when captured */
         int dump_level;                 /* makedumpfile -d; -1: copied as it was */
         char compression[16];           /* "" when copied */
+        bool streamed;                  /* the dump went straight to the store (no SPOOL/ID/vmcore) */
+        uint64_t dump_size;             /* of the streamed dump */
+        char dump_sha256[65];           /* of the streamed dump, hex */
+        char lost[256];                 /* what could not be kept, and why, or "" */
         char upload_id[512];            /* the dump's open multipart upload (S3), or "" */
         bool stored[_VMC_STAGE_MAX];
         unsigned attempts;              /* store runs that did not finish */

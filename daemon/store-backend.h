@@ -9,8 +9,10 @@ struct vmc_store_ops {
         int (*open)(struct vmc_store *s, char *err, size_t errlen);
         void (*close)(struct vmc_store *s);
         int (*put)(struct vmc_store *s, const char *key, const void *data, size_t len, char *err, size_t errlen);
+        /* fd is a regular file; pipes go to put_stream. */
         int (*put_fd)(struct vmc_store *s, const char *key, int fd, struct vmc_put_resume *res, char *err,
                       size_t errlen);
+        int (*put_stream)(struct vmc_store *s, const char *key, struct vmc_stream *in, char *err, size_t errlen);
         int (*stat)(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen);
         int (*get)(struct vmc_store *s, const char *key, size_t max, char **data, size_t *len, char *err,
                    size_t errlen);

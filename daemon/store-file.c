@@ -111,10 +111,10 @@ static int write_all(int fd, const void *data, size_t len) {
         return 0;
 }
 
-/* Fills the temporary file tmp with data (or fd's contents) and renames it
+/* Fills the temporary file tmp with data (or fd's contents, or the stream's) and renames it
  * to name in dir, synced. */
-static int file_store_object(struct vmc_store *s, const char *key, const void *data, size_t len, int src, char *err,
-                             size_t errlen) {
+static int file_store_object(struct vmc_store *s, const char *key, const void *data, size_t len, int src,
+                             struct vmc_stream *in, char *err, size_t errlen) {
         const char *name = NULL;
         char tmp[300];
         int wdir = -1, fd, r;
@@ -132,7 +132,18 @@ static int file_store_object(struct vmc_store *s, const char *key, const void *d
                 close(wdir);
                 return r;
         }
-        if (src < 0)
+        if (in) {
+                _cleanup_free_ char *buf = malloc(COPY_CHUNK);
+                r = buf ? 0 : -ENOMEM;
+                while (r >= 0) {
+                        ssize_t n = in->read(in->userdata, buf, COPY_CHUNK);
+                        if (n <= 0) {
+                                r = (int) n;
+                                break;
+                        }
+                        r = write_all(fd, buf, (size_t) n);
+                }
+        } else if (src < 0)
                 r = write_all(fd, data, len);
         else {
                 _cleanup_free_ char *buf = malloc(COPY_CHUNK);
@@ -167,13 +178,17 @@ static int file_store_object(struct vmc_store *s, const char *key, const void *d
 }
 
 static int file_put(struct vmc_store *s, const char *key, const void *data, size_t len, char *err, size_t errlen) {
-        return file_store_object(s, key, data, len, -1, err, errlen);
+        return file_store_object(s, key, data, len, -1, NULL, err, errlen);
 }
 
 static int file_put_fd(struct vmc_store *s, const char *key, int fd, struct vmc_put_resume *res, char *err,
                        size_t errlen) {
         (void) res; /* a local copy is quick to redo */
-        return file_store_object(s, key, NULL, 0, fd, err, errlen);
+        return file_store_object(s, key, NULL, 0, fd, NULL, err, errlen);
+}
+
+static int file_put_stream(struct vmc_store *s, const char *key, struct vmc_stream *in, char *err, size_t errlen) {
+        return file_store_object(s, key, NULL, 0, -1, in, err, errlen);
 }
 
 static int file_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen) {
@@ -242,6 +257,7 @@ const struct vmc_store_ops vmc_store_file_ops = {
         .close = file_close,
         .put = file_put,
         .put_fd = file_put_fd,
+        .put_stream = file_put_stream,
         .stat = file_stat,
         .get = file_get,
         .delete = file_delete,

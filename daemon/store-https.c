@@ -117,8 +117,13 @@ static int https_put_fd(struct vmc_store *s, const char *key, int fd, struct vmc
 
         if (fstat(fd, &st) < 0)
                 return -errno;
-        /* A pipe goes as it comes: chunked over HTTP, to its end over SFTP. */
-        b.size = S_ISREG(st.st_mode) ? (uint64_t) st.st_size : VMC_BODY_STREAM;
+        b.size = (uint64_t) st.st_size;
+        return put_result(s, key, request(s, "PUT", key, &b, NULL, err, errlen), err, errlen);
+}
+
+/* A stream goes as it comes, chunked. */
+static int https_put_stream(struct vmc_store *s, const char *key, struct vmc_stream *in, char *err, size_t errlen) {
+        struct vmc_body b = { .fd = -1, .stream = in, .size = VMC_BODY_STREAM };
         return put_result(s, key, request(s, "PUT", key, &b, NULL, err, errlen), err, errlen);
 }
 
@@ -153,6 +158,7 @@ const struct vmc_store_ops vmc_store_https_ops = {
         .close = https_close,
         .put = https_put,
         .put_fd = https_put_fd,
+        .put_stream = https_put_stream,
         .stat = https_stat,
         .get = https_get,
         .delete = https_delete,

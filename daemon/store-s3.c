@@ -11,9 +11,10 @@
  * as a multipart upload of FILE_PART_SIZE ranges, each hashed and then sent
  * straight from the file (nothing buffered; radosgw spends ~20 ms on each
  * part, so large parts go faster: 8 MiB parts reached 69 MiB/s on
- * loopback, 64 MiB ones 93). A stream of unknown length (a pipe) goes as a
- * multipart upload of PIPE_PART_SIZE parts read one at a time into one
- * buffer, so memory stays bounded whatever the dump's size. A part is sent
+ * loopback, 64 MiB ones 93). A stream of unknown length (a pipe,
+ * makedumpfile -F) goes as a multipart upload of PIPE_PART_SIZE parts, read
+ * one ahead into two buffers, so memory stays bounded whatever the dump's
+ * size. A part is sent
  * again on a transient failure (the last upload of a part number wins); a
  * part that fails for good aborts the upload, so no invisible parts are
  * left to pay for.
@@ -31,6 +32,7 @@
 
 #include "digest.h"
 #include "log.h"
+#include "readahead.h"
 #include "store-backend.h"
 #include "transfer.h"
 #include "util.h"
@@ -213,22 +215,6 @@ static int s3_put(struct vmc_store *s, const char *key, const void *data, size_t
 }
 
 /* Reads up to len bytes of a stream; fewer only at its end. */
-static ssize_t read_part(int fd, char *buf, size_t len) {
-        size_t got = 0;
-
-        while (got < len) {
-                ssize_t k = read(fd, buf + got, len - got);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                if (k == 0)
-                        break;
-                got += (size_t) k;
-        }
-        return (ssize_t) got;
-}
-
 struct upload_id {
         char *id;
         bool error;
@@ -585,25 +571,31 @@ static int put_file(struct vmc_store *s, const char *key, int fd, uint64_t total
         return r;
 }
 
-/* A stream of unknown length: one part at a time in one buffer. */
-static int put_stream(struct vmc_store *s, const char *key, int fd, char *err, size_t errlen) {
+/* A stream of unknown length: parts read one ahead (two buffers), so that
+ * reading the next part and sending this one overlap. */
+static int put_stream(struct vmc_store *s, const char *key, struct vmc_stream *in, char *err, size_t errlen) {
         struct multipart m = { .s = s, .key = key };
-        _cleanup_free_ char *buf = malloc(PIPE_PART_SIZE);
+        struct vmc_readahead *ra = NULL;
         uint64_t sent = 0;
         int r;
 
-        if (!buf)
-                return -ENOMEM;
+        r = vmc_readahead_start(in, PIPE_PART_SIZE, &ra);
+        if (r < 0)
+                return set_error(r, err, errlen, "%s: %s: cannot start reading the stream: %s", s->name, key,
+                                 strerror(-r));
         for (;;) {
-                ssize_t n = read_part(fd, buf, PIPE_PART_SIZE);
+                const char *buf;
+                ssize_t n = vmc_readahead_next(ra, &buf);
                 if (n < 0) {
                         r = set_error((int) n, err, errlen, "%s: reading the stream for %s: %s", s->name, key,
                                       strerror((int) -n));
                         break;
                 }
-                if (!m.id && (size_t) n < PIPE_PART_SIZE)
+                if (!m.id && (size_t) n < PIPE_PART_SIZE) {
                         /* It ended within the first part. */
-                        return s3_put(s, key, buf, (size_t) n, err, errlen);
+                        r = s3_put(s, key, buf, (size_t) n, err, errlen);
+                        break;
+                }
                 if (!m.id) {
                         r = multipart_begin(&m, err, errlen);
                         if (r < 0)
@@ -622,6 +614,7 @@ static int put_stream(struct vmc_store *s, const char *key, int fd, char *err, s
                         break;
                 }
         }
+        vmc_readahead_free(ra);
         if (r < 0 && m.id)
                 (void) multipart_abort(&m);
         multipart_done(&m);
@@ -634,9 +627,7 @@ static int s3_put_fd(struct vmc_store *s, const char *key, int fd, struct vmc_pu
 
         if (fstat(fd, &st) < 0)
                 return -errno;
-        if (S_ISREG(st.st_mode))
-                return put_file(s, key, fd, (uint64_t) st.st_size, res, err, errlen);
-        return put_stream(s, key, fd, err, errlen);
+        return put_file(s, key, fd, (uint64_t) st.st_size, res, err, errlen);
 }
 
 static int s3_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen) {
@@ -783,6 +774,7 @@ const struct vmc_store_ops vmc_store_s3_ops = {
         .close = s3_close,
         .put = s3_put,
         .put_fd = s3_put_fd,
+        .put_stream = put_stream,
         .stat = s3_stat,
         .get = s3_get,
         .delete = s3_delete,

@@ -278,9 +278,14 @@ static int sftp_put_fd(struct vmc_store *s, const char *key, int fd, struct vmc_
 
         if (fstat(fd, &st) < 0)
                 return -errno;
-        /* A pipe goes as it comes: chunked over HTTP, to its end over SFTP. */
-        b.size = S_ISREG(st.st_mode) ? (uint64_t) st.st_size : VMC_BODY_STREAM;
+        b.size = (uint64_t) st.st_size;
         return upload(s, key, &b, res, err, errlen);
+}
+
+/* A stream goes to its end into NAME.part, renamed only when whole. */
+static int sftp_put_stream(struct vmc_store *s, const char *key, struct vmc_stream *in, char *err, size_t errlen) {
+        struct vmc_body b = { .fd = -1, .stream = in, .size = VMC_BODY_STREAM };
+        return upload(s, key, &b, NULL, err, errlen);
 }
 
 static int sftp_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen) {
@@ -387,6 +392,7 @@ const struct vmc_store_ops vmc_store_sftp_ops = {
         .close = sftp_close,
         .put = sftp_put,
         .put_fd = sftp_put_fd,
+        .put_stream = sftp_put_stream,
         .stat = sftp_stat,
         .get = sftp_get,
         .delete = sftp_delete,

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "store-backend.h"
@@ -103,9 +105,23 @@ int vmc_store_put(struct vmc_store *s, const char *key, const void *data, size_t
         return r < 0 ? r : s->ops->put(s, key, data, len, err, errlen);
 }
 
-int vmc_store_put_fd(struct vmc_store *s, const char *key, int fd, char *err, size_t errlen) {
+static ssize_t fd_stream_read(void *userdata, void *buf, size_t len) {
+        int fd = *(int *) userdata;
+        ssize_t n;
+
+        do
+                n = read(fd, buf, len);
+        while (n < 0 && errno == EINTR);
+        return n < 0 ? -errno : n;
+}
+
+int vmc_store_put_stream(struct vmc_store *s, const char *key, struct vmc_stream *in, char *err, size_t errlen) {
         int r = check_key(key, err, errlen);
-        return r < 0 ? r : s->ops->put_fd(s, key, fd, NULL, err, errlen);
+        return r < 0 ? r : s->ops->put_stream(s, key, in, err, errlen);
+}
+
+int vmc_store_put_fd(struct vmc_store *s, const char *key, int fd, char *err, size_t errlen) {
+        return vmc_store_put_fd_resumable(s, key, fd, NULL, err, errlen);
 }
 
 int vmc_store_abort_upload(struct vmc_store *s, const char *key, const char *upload_id, char *err, size_t errlen) {
@@ -117,8 +133,19 @@ int vmc_store_abort_upload(struct vmc_store *s, const char *key, const char *upl
 
 int vmc_store_put_fd_resumable(struct vmc_store *s, const char *key, int fd, struct vmc_put_resume *res, char *err,
                                size_t errlen) {
+        struct stat st;
         int r = check_key(key, err, errlen);
-        return r < 0 ? r : s->ops->put_fd(s, key, fd, res, err, errlen);
+
+        if (r < 0)
+                return r;
+        if (fstat(fd, &st) < 0)
+                return set_error(-errno, err, errlen, "%s: %s", key, strerror(errno));
+        if (!S_ISREG(st.st_mode)) {
+                /* A pipe cannot be read again: nothing to resume. */
+                struct vmc_stream in = { fd_stream_read, &fd };
+                return s->ops->put_stream(s, key, &in, err, errlen);
+        }
+        return s->ops->put_fd(s, key, fd, res, err, errlen);
 }
 
 int vmc_store_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen) {

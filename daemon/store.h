@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "credentials.h"
 #include "store-url.h"
@@ -35,8 +36,22 @@ const char *vmc_store_name(const struct vmc_store *s);
 /* Stores len bytes under key, replacing what was there. */
 int vmc_store_put(struct vmc_store *s, const char *key, const void *data, size_t len, char *err, size_t errlen);
 
-/* Stores the contents of fd (from its start to its end) under key. */
+/* Stores the contents of fd (from its start to its end) under key. A pipe
+ * is read to its end, as vmc_store_put_stream(). */
 int vmc_store_put_fd(struct vmc_store *s, const char *key, int fd, char *err, size_t errlen);
+
+/* A stream of unknown length whose producer can fail (makedumpfile writing
+ * to a pipe): read gives up to len bytes, 0 at the end, or a negative
+ * errno. It may be called from another thread than the caller's (S3 reads
+ * the next part while the current one is sent), never from two at once. */
+struct vmc_stream {
+        ssize_t (*read)(void *userdata, void *buf, size_t len);
+        void *userdata;
+};
+
+/* Stores a stream with bounded memory whatever its length. A stream that
+ * fails leaves nothing under key (S3: the multipart upload is aborted). */
+int vmc_store_put_stream(struct vmc_store *s, const char *key, struct vmc_stream *in, char *err, size_t errlen);
 
 /* A long upload's progress, kept by the caller (in the spool) so that a
  * later run resumes it instead of sending everything again. S3 keeps the

@@ -107,13 +107,13 @@ static size_t read_body(char *out, size_t size, size_t n, void *userdata) {
         if (want == 0)
                 return 0;
         if (b->size == VMC_BODY_STREAM) {
-                /* A pipe: sent once, as it comes (chunked). */
-                ssize_t k;
-                do
-                        k = read(b->fd, out, size * n);
-                while (k < 0 && errno == EINTR);
-                if (k < 0)
+                /* A stream: sent once, as it comes (chunked). A failing
+                 * producer aborts the request, so the server keeps nothing. */
+                ssize_t k = b->stream->read(b->stream->userdata, out, size * n);
+                if (k < 0) {
+                        b->stream_error = (int) k;
                         return CURL_READFUNC_ABORT;
+                }
                 b->off += (uint64_t) k;
                 return (size_t) k;
         }
@@ -300,6 +300,11 @@ int vmc_transfer_run(struct vmc_transfer *t, struct vmc_request *rq, char *err, 
 
                 prepare(t, rq, out);
                 code = c->easy_perform(t->h);
+                if (rq->body && rq->body->stream_error < 0) {
+                        free(scratch.buf);
+                        return set_error(rq->body->stream_error, err, errlen, "%s: %s %s: the data to send failed: %s",
+                                         t->name, rq->method, rq->what, strerror(-rq->body->stream_error));
+                }
                 if (out->too_big && !out->lossy) {
                         free(scratch.buf);
                         return set_error(-EFBIG, err, errlen, "%s: %s %s: larger than %zu bytes", t->name,

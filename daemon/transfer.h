@@ -18,9 +18,11 @@ struct vmc_transfer;
 /* What a request sends: memory, or a range of a file. */
 struct vmc_body {
         const char *data;               /* from memory, or */
-        int fd;                         /* from fd (-1: memory) */
+        int fd;                         /* from fd (-1: memory or stream) */
+        struct vmc_stream *stream;      /* with size VMC_BODY_STREAM */
+        int stream_error;               /* out: the stream's error, if it failed */
         uint64_t start;                 /* offset of the body in fd */
-        uint64_t size;                  /* VMC_BODY_STREAM: fd is read to its end */
+        uint64_t size;                  /* VMC_BODY_STREAM: stream is read to its end */
         uint64_t off;                   /* progress of the current attempt */
 };
 

@@ -256,11 +256,18 @@ static int store_manifest(struct vmc_upload *u, int dirfd, struct vmc_spool_stat
                 json_object_object_add(o, "crash_id", json_object_new_string(s->crash_id));
                 json_object_object_add(o, "fingerprint", json_object_new_string(s->fingerprint));
                 json_object_object_add(o, "files", files);
+                json_object_object_add(o, "lost", *s->lost ? json_object_new_string(s->lost) : NULL);
                 if (r >= 0)
                         r = add_file(dirfd, files, "report.json");
                 if (r >= 0)
                         r = add_file(dirfd, files, "dmesg.txt");
-                if (r >= 0 && dump)
+                if (r >= 0 && dump && s->streamed) {
+                        /* Not in the spool: as it went by. */
+                        json_object *f = json_object_new_object();
+                        json_object_object_add(f, "size", json_object_new_int64((int64_t) s->dump_size));
+                        json_object_object_add(f, "sha256", json_object_new_string(s->dump_sha256));
+                        json_object_object_add(files, "vmcore", f);
+                } else if (r >= 0 && dump)
                         r = add_file(dirfd, files, "vmcore");
                 if (dump) {
                         d = json_object_new_object();
@@ -270,6 +277,7 @@ static int store_manifest(struct vmc_upload *u, int dirfd, struct vmc_spool_stat
                                                s->dump_level >= 0 ? json_object_new_int(s->dump_level) : NULL);
                         json_object_object_add(d, "compression",
                                                *s->compression ? json_object_new_string(s->compression) : NULL);
+                        json_object_object_add(d, "streamed", json_object_new_boolean(s->streamed));
                         json_object_object_add(o, "dump", d);
                 } else
                         json_object_object_add(o, "dump", NULL);

@@ -59,6 +59,10 @@ static void test_round_trip(void **state) {
         s.dump_level = 31;
         snprintf(s.compression, sizeof(s.compression), "lzo");
         snprintf(s.upload_id, sizeof(s.upload_id), "2~fTqY7Bn0a8_ZxM");
+        s.streamed = true;
+        s.dump_size = 5000000000ULL;
+        snprintf(s.dump_sha256, sizeof(s.dump_sha256), "%064d", 7);
+        snprintf(s.lost, sizeof(s.lost), "the spool's disk is full");
         s.stored[VMC_STAGE_FINGERPRINT] = s.stored[VMC_STAGE_REPORT] = true;
         s.attempts = 2;
         snprintf(s.last_error, sizeof(s.last_error), "s3://b: PUT x: HTTP 503, giving up");
@@ -76,6 +80,10 @@ static void test_round_trip(void **state) {
         assert_int_equal(back.dump_level, 31);
         assert_string_equal(back.compression, "lzo");
         assert_string_equal(back.upload_id, "2~fTqY7Bn0a8_ZxM");
+        assert_true(back.streamed);
+        assert_true(back.dump_size == 5000000000ULL);
+        assert_string_equal(back.dump_sha256, s.dump_sha256);
+        assert_string_equal(back.lost, "the spool's disk is full");
         assert_true(back.stored[VMC_STAGE_FINGERPRINT] && back.stored[VMC_STAGE_REPORT]);
         assert_false(back.stored[VMC_STAGE_DMESG] || back.stored[VMC_STAGE_MANIFEST]);
         assert_int_equal(back.attempts, 2);
