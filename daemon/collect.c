@@ -83,6 +83,7 @@ struct collect {
         char spool_dir[4096];           /* the spool in use */
         bool stream_only;               /* no disk for the dump: it is streamed */
         bool spool_full;
+        bool in_place;                  /* a saved dump is linked from the spool, not copied */
         double t0;
         char err[1024];
 };
@@ -252,6 +253,18 @@ static int capture(struct collect *c, unsigned *level) {
                 (void) fsync_path(dir, O_RDONLY | O_DIRECTORY);
                 return 0;
         }
+        if (c->in_place) {
+                /* A dump another tool saved stays where it is, untouched:
+                 * the spool links to it. */
+                _cleanup_free_ char *abs = realpath(c->vmcore, NULL);
+                if (!abs)
+                        return log_error_errno(-errno, "%s", c->vmcore);
+                (void) unlink(final);
+                if (symlink(abs, final) < 0)
+                        return log_error_errno(-errno, "%s", final);
+                (void) fsync_path(dir, O_RDONLY | O_DIRECTORY);
+                return 0;
+        }
         fd = open(c->vmcore, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return log_error_errno(-errno, "%s", c->vmcore);
@@ -335,18 +348,6 @@ stored:
         return vmc_spool_state_save(dirfd, s);
 }
 
-/* The spool in memory ($RUNTIME_DIRECTORY, else /run/vmcored), for the
- * report, the log and the state when there is no disk for them. */
-static void runtime_spool(char *buf, size_t len) {
-        const char *rt = getenv("RUNTIME_DIRECTORY");
-        size_t n = rt ? strcspn(rt, ":") : 0;
-
-        if (n > 0)
-                snprintf(buf, len, "%.*s/spool", (int) n, rt);
-        else
-                snprintf(buf, len, "/run/vmcored/spool");
-}
-
 /* Where the report and log go: the configured spool when it can be
  * written and has room; else the spool in memory, and the dump is
  * streamed. */
@@ -356,7 +357,7 @@ static int choose_spool(struct collect *c) {
         int r;
 
         if (strcmp(cfg->spool, "none") == 0) {
-                runtime_spool(c->spool_dir, sizeof(c->spool_dir));
+                vmc_runtime_spool(c->spool_dir, sizeof(c->spool_dir));
                 c->stream_only = true;
                 log_info("[capture] spool = none: report and log kept in %s, the dump streamed to the store",
                          c->spool_dir);
@@ -369,7 +370,7 @@ static int choose_spool(struct collect *c) {
                     (uint64_t) sv.f_bavail * sv.f_frsize < SPOOL_FREE_MIN)
                         r = -ENOSPC;
                 if (r < 0) {
-                        runtime_spool(c->spool_dir, sizeof(c->spool_dir));
+                        vmc_runtime_spool(c->spool_dir, sizeof(c->spool_dir));
                         c->stream_only = true;
                         c->spool_full = r == -ENOSPC || r == -EDQUOT;
                         log_warning("spool %s: %s; report and log kept in %s instead, the dump streamed to the store",
@@ -586,5 +587,16 @@ int cmd_collect(int argc, char **argv) {
         vmc_store_close(c.spool);
         vmc_store_url_done(&c.spool_url);
         vmc_settings_done(&c.st);
+        return ret;
+}
+
+int vmc_collect_saved(const struct vmc_settings *st, const char *vmcore) {
+        struct collect c = { .st = *st, .vmcore = vmcore, .in_place = true, .t0 = now_ms() };
+        int ret = run(&c);
+
+        fflush(stdout); /* run's child leaves with _exit */
+        vmc_store_close(c.store);
+        vmc_store_close(c.spool);
+        vmc_store_url_done(&c.spool_url);
         return ret;
 }

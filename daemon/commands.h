@@ -13,3 +13,9 @@ int cmd_dmesg(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
 int cmd_upload(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+
+struct vmc_settings;
+/* collect, for a dump another tool saved (run's ingest): the dump stays
+ * where it is (the spool links to it); returns collect's exit status. */
+int vmc_collect_saved(const struct vmc_settings *st, const char *vmcore);

@@ -14,6 +14,7 @@ static const struct {
         { "dmesg", cmd_dmesg, "print the kernel log kept in a crash dump" },
         { "collect", cmd_collect, "capture a crash: analyze, store the fingerprint, then the dump" },
         { "upload", cmd_upload, "store what the spool still holds (after the store was away)" },
+        { "run", cmd_run, "the next-boot service: ingest saved dumps, store the spool, retry" },
         { "check-config", cmd_check_config, "check vmcored.conf and the store credentials" },
 };
 

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "settings.h"
@@ -66,4 +68,21 @@ void vmc_settings_store_options(const struct vmc_settings *s, struct vmc_store_o
                 .ssh_key = s->cfg.ssh_key,
                 .ssh_host_key = s->cfg.ssh_host_key,
         };
+}
+
+void vmc_runtime_spool(char *buf, size_t len) {
+        const char *rt = getenv("RUNTIME_DIRECTORY");
+        size_t n = rt ? strcspn(rt, ":") : 0;
+
+        if (n > 0)
+                snprintf(buf, len, "%.*s/spool", (int) n, rt);
+        else
+                snprintf(buf, len, "/run/vmcored/spool");
+}
+
+const char *vmc_settings_spool(const struct vmc_settings *s, char *buf, size_t len) {
+        if (strcmp(s->cfg.spool, "none") != 0)
+                return s->cfg.spool;
+        vmc_runtime_spool(buf, len);
+        return buf;
 }

@@ -47,4 +47,10 @@ int vmc_settings_load(struct vmc_settings *s, char *err, size_t errlen);
 void vmc_settings_done(struct vmc_settings *s);
 
 /* The [store] and [upload] settings a store backend uses; pointers into s. */
+/* The spool directory: [capture] spool, or with spool = none the spool in
+ * memory that holds report, log and state ($RUNTIME_DIRECTORY/spool, else
+ * /run/vmcored/spool). */
+const char *vmc_settings_spool(const struct vmc_settings *s, char *buf, size_t len);
+void vmc_runtime_spool(char *buf, size_t len);
+
 void vmc_settings_store_options(const struct vmc_settings *s, struct vmc_store_options *ret);

@@ -117,7 +117,7 @@ static int https_put_fd(struct vmc_store *s, const char *key, int fd, struct vmc
 
         if (fstat(fd, &st) < 0)
                 return -errno;
-        b.size = (uint64_t) st.st_size;
+        b.size = b.progress_total = (uint64_t) st.st_size;
         return put_result(s, key, request(s, "PUT", key, &b, NULL, err, errlen), err, errlen);
 }
 

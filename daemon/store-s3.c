@@ -238,6 +238,7 @@ struct multipart {
         char *id, *id_enc;
         char **etags;
         unsigned parts;
+        uint64_t total;                 /* the file's size, for progress; 0: a stream */
 };
 
 static void multipart_done(struct multipart *m) {
@@ -277,7 +278,8 @@ static int multipart_begin(struct multipart *m, char *err, size_t errlen) {
 static int multipart_part(struct multipart *m, const char *buf, int fd, uint64_t off, uint64_t len, char *err,
                           size_t errlen) {
         struct vmc_store *s = m->s;
-        struct vmc_body b = { .data = buf, .fd = buf ? -1 : fd, .start = off, .size = len };
+        struct vmc_body b = { .data = buf, .fd = buf ? -1 : fd, .start = off, .size = len,
+                              .progress_base = off, .progress_total = m->total };
         char d[VMC_SHA256_HEX];
         _cleanup_free_ char *query = NULL, *what = NULL;
         char etag[128] = "";
@@ -502,13 +504,13 @@ static int resume_save(struct vmc_put_resume *res, const char *id) {
 
 static int put_file(struct vmc_store *s, const char *key, int fd, uint64_t total, struct vmc_put_resume *res,
                     char *err, size_t errlen) {
-        struct multipart m = { .s = s, .key = key };
+        struct multipart m = { .s = s, .key = key, .total = total };
         uint64_t part = FILE_PART_SIZE, off = 0;
         unsigned last_tenth = 0;
         int r;
 
         if (total <= part) {
-                struct vmc_body b = { .fd = fd, .size = total };
+                struct vmc_body b = { .fd = fd, .size = total, .progress_total = total };
                 char d[VMC_SHA256_HEX];
 
                 r = vmc_sha256_fd_range(fd, 0, total, d);
@@ -528,7 +530,7 @@ static int put_file(struct vmc_store *s, const char *key, int fd, uint64_t total
                         log_warning("%s: %s: the store no longer has upload %s; starting again", s->name, key,
                                     res->upload_id);
                         multipart_done(&m);
-                        m = (struct multipart){ .s = s, .key = key };
+                        m = (struct multipart){ .s = s, .key = key, .total = total };
                 } else if (r >= 0) {
                         off = MIN((uint64_t) m.parts * part, total);
                         log_info("%s: %s: going on with the upload of an earlier run: %u part%s (%" PRIu64
@@ -558,10 +560,10 @@ static int put_file(struct vmc_store *s, const char *key, int fd, uint64_t total
                 r = multipart_complete(&m, err, errlen);
         if (r >= 0)
                 (void) resume_save(res, NULL);
-        else if (m.id && (!res || r != -EAGAIN)) {
+        else if (m.id && (!res || (r != -EAGAIN && r != -ECANCELED))) {
                 /* Refused, damaged, or nowhere to note it: no parts are left
-                 * to pay for. A store that is away keeps the upload, and a
-                 * later run goes on with it. */
+                 * to pay for. A store that is away (or a stop asked for)
+                 * keeps the upload, and a later run goes on with it. */
                 /* Forgotten only once the store dropped it: otherwise a
                  * later run still knows what to abort. */
                 if (multipart_abort(&m) >= 0)

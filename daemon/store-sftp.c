@@ -231,7 +231,7 @@ static int upload(struct vmc_store *s, const char *key, struct vmc_body *body, s
                 } else if (r > 0 && have > 0) {
                         log_info("%s: %s: going on from %" PRIu64 " MiB that an earlier run sent", s->name, key,
                                  have >> 20);
-                        res->resent_from = have;
+                        res->resent_from = body->progress_base = have;
                 }
                 if (!ours) {
                         snprintf(res->upload_id, sizeof(res->upload_id), "%s", SFTP_UPLOAD_MARK);
@@ -278,7 +278,7 @@ static int sftp_put_fd(struct vmc_store *s, const char *key, int fd, struct vmc_
 
         if (fstat(fd, &st) < 0)
                 return -errno;
-        b.size = (uint64_t) st.st_size;
+        b.size = b.progress_total = (uint64_t) st.st_size;
         return upload(s, key, &b, res, err, errlen);
 }
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include "credentials.h"
@@ -22,6 +23,13 @@ struct vmc_store_options {
         const char *ca_file;            /* NULL or "": the system's */
         const char *ssh_key;            /* sftp: the client's private key */
         const char *ssh_host_key;       /* sftp: the server's key, SHA256:... */
+        /* Called as a file goes out (sent bytes of total), or NULL. */
+        void (*progress)(void *userdata, uint64_t sent, uint64_t total);
+        void *progress_userdata;
+        /* When *cancel becomes non-zero (a signal handler sets it), the
+         * transfer in progress stops at once with -ECANCELED; what the
+         * store has of an upload is kept for the next run. */
+        volatile sig_atomic_t *cancel;
 };
 
 /* -EPROTONOSUPPORT with a message for a scheme this build cannot store to

@@ -198,7 +198,26 @@ static size_t read_header(char *in, size_t size, size_t n, void *userdata) {
         return len;
 }
 
-static void prepare(struct vmc_transfer *t, struct vmc_request *rq, struct vmc_sink *out) {
+struct xfer {
+        struct vmc_transfer *t;
+        struct vmc_request *rq;
+};
+
+/* Progress of the file being sent, and the way out when asked to stop. */
+static int xferinfo(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
+        struct xfer *x = userdata;
+        const struct vmc_store_options *o = &x->t->opt;
+        struct vmc_body *b = x->rq->body;
+        (void) dltotal, (void) dlnow, (void) ultotal;
+
+        if (o->cancel && *o->cancel)
+                return 1;
+        if (o->progress && b && b->progress_total)
+                o->progress(o->progress_userdata, b->progress_base + (uint64_t) ulnow, b->progress_total);
+        return 0;
+}
+
+static void prepare(struct vmc_transfer *t, struct vmc_request *rq, struct vmc_sink *out, struct xfer *x) {
         const struct vmc_curl *c = t->curl;
         CURL *e = t->h;
 
@@ -217,6 +236,12 @@ static void prepare(struct vmc_transfer *t, struct vmc_request *rq, struct vmc_s
                 c->easy_setopt(e, CURLOPT_CAINFO, t->opt.ca_file);
         if (rq->headers)
                 c->easy_setopt(e, CURLOPT_HTTPHEADER, rq->headers);
+        if (t->opt.cancel || t->opt.progress) {
+                *x = (struct xfer){ t, rq };
+                c->easy_setopt(e, CURLOPT_XFERINFOFUNCTION, xferinfo);
+                c->easy_setopt(e, CURLOPT_XFERINFODATA, x);
+                c->easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+        }
         c->easy_setopt(e, CURLOPT_HEADERFUNCTION, read_header);
         c->easy_setopt(e, CURLOPT_HEADERDATA, rq);
         free(out->buf);
@@ -298,8 +323,17 @@ int vmc_transfer_run(struct vmc_transfer *t, struct vmc_request *rq, char *err, 
                 long status = 0;
                 CURLcode code;
 
-                prepare(t, rq, out);
+                struct xfer x;
+                if (t->opt.cancel && *t->opt.cancel) {
+                        free(scratch.buf);
+                        return set_error(-ECANCELED, err, errlen, "%s: %s %s: stopped", t->name, rq->method, rq->what);
+                }
+                prepare(t, rq, out, &x);
                 code = c->easy_perform(t->h);
+                if (code == CURLE_ABORTED_BY_CALLBACK && t->opt.cancel && *t->opt.cancel) {
+                        free(scratch.buf);
+                        return set_error(-ECANCELED, err, errlen, "%s: %s %s: stopped", t->name, rq->method, rq->what);
+                }
                 if (rq->body && rq->body->stream_error < 0) {
                         free(scratch.buf);
                         return set_error(rq->body->stream_error, err, errlen, "%s: %s %s: the data to send failed: %s",
@@ -346,7 +380,7 @@ int vmc_transfer_run(struct vmc_transfer *t, struct vmc_request *rq, char *err, 
                 log_warning("%s: %s %s: attempt %u of %u: %s; retrying in %.1f s", t->name, rq->method, rq->what,
                             attempt + 1, t->opt.retries + 1, what, wait / 1000.0);
                 struct timespec ts = { wait / 1000, (long) (wait % 1000) * 1000000L };
-                while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !(t->opt.cancel && *t->opt.cancel))
                         ;
                 delay = MIN(delay * 2, BACKOFF_MAX_MS);
         }

@@ -24,6 +24,8 @@ struct vmc_body {
         uint64_t start;                 /* offset of the body in fd */
         uint64_t size;                  /* VMC_BODY_STREAM: stream is read to its end */
         uint64_t off;                   /* progress of the current attempt */
+        uint64_t progress_base;         /* where this body starts in the file being sent */
+        uint64_t progress_total;        /* that file's size; 0: no progress reports */
 };
 
 #define VMC_BODY_STREAM UINT64_MAX

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* vmcored run: the next-boot service (Type=notify). Each pass ingests the
+ * dumps other kdump tools left in [capture] crash_dir (kdump-utils'
+ * <ip>-<date>/vmcore, Debian kdump-tools' <stamp>/dump.<stamp>), each
+ * analyzed once by collect with the dump left where it is, and then stores
+ * what the spool still holds. Between passes it waits, longer each time
+ * the store stays away. It tells systemd READY, STATUS, WATCHDOG and, while
+ * it reaches a safe point after SIGTERM, EXTEND_TIMEOUT_USEC.
+ *
+ * The dumps of other tools are never moved, changed or deleted: an
+ * ingested directory is remembered in SPOOL/.ingested/<name>. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "fileio.h"
+#include "kdumpdir.h"
+#include "log.h"
+#include "mkdir.h"
+#include "settings.h"
+#include "spool-drain.h"
+#include "util.h"
+
+#define EXIT_SPOOLED 4
+#define INGESTED_DIR ".ingested"
+#define RETRY_FIRST_S 30
+#define RETRY_MAX_S 1800
+#define RESCAN_S 300
+#define STOP_EXTEND_USEC 30000000ULL
+
+/* Set by the signal handler, read at safe points and by transfers. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig) {
+        (void) sig;
+        stop_requested = 1;
+}
+
+static void help(void) {
+        printf("Usage: vmcored run [OPTIONS]\n"
+               "\n"
+               "The next-boot service: ingest the dumps kdump-utils and Debian kdump-tools\n"
+               "left in [capture] crash_dir (never moving or deleting them), analyze them,\n"
+               "and store what the spool still holds; retry with growing waits while the\n"
+               "store is away. Under systemd (Type=notify) it reports READY, STATUS and\n"
+               "WATCHDOG; SIGTERM stops it at a safe point, and the next run goes on.\n"
+               "\n"
+               "Options:\n"
+               "      --once              one pass: ingest, store, and exit\n"
+               "      --config FILE       the configuration file (default %s)\n"
+               "      --store URL         [store] url\n"
+               "      --credentials FILE  [store] credentials\n"
+               "      --spool DIR         [capture] spool\n"
+               "      --crash-dir DIR     [capture] crash_dir\n"
+               "  -h, --help              show this help\n"
+               "\n"
+               "Exit status: 0 nothing is left to store (--once), or stopped by SIGTERM;\n"
+               "1 bad configuration or unreadable spool, 2 usage error, 4 (--once) some\n"
+               "crashes are still not (all) stored.\n",
+               VMC_CONFIG_DEFAULT);
+}
+
+struct runner {
+        struct vmc_settings st;
+        const char *spool;
+        char spool_buf[4096];
+        uint64_t watchdog_usec;         /* 0: no watchdog */
+        struct timespec last_ping;
+        unsigned ingest_failed;
+};
+
+static double since(const struct timespec *t) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (double) (now.tv_sec - t->tv_sec) + (double) (now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* WATCHDOG=1 at twice the rate systemd asks for, from wherever work is
+ * going on (transfers report progress every second, waits wake up). */
+static void ping(struct runner *rn) {
+        if (!rn->watchdog_usec || since(&rn->last_ping) * 2e6 < (double) rn->watchdog_usec)
+                return;
+        (void) sd_notify(0, "WATCHDOG=1");
+        clock_gettime(CLOCK_MONOTONIC, &rn->last_ping);
+}
+
+static void status(const char *fmt, ...) _printf_(1, 2);
+static void status(const char *fmt, ...) {
+        char text[512], msg[540];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof(text), fmt, ap);
+        va_end(ap);
+        snprintf(msg, sizeof(msg), "STATUS=%s", text);
+        (void) sd_notify(0, msg);
+}
+
+static void progress(void *userdata, unsigned index, unsigned n, unsigned percent) {
+        struct runner *rn = userdata;
+        static unsigned last = UINT32_MAX;
+
+        if (index * 1000 + percent != last) {
+                last = index * 1000 + percent;
+                status("uploading %u/%u, %u%%", index, n, percent);
+        }
+        ping(rn);
+}
+
+/* Waits for a child (collect of one dump), pinging the watchdog; on a
+ * stop request the child gets SIGTERM (collect is safe to kill at any
+ * point) and systemd more time. */
+static int wait_child(struct runner *rn, pid_t pid) {
+        bool told = false;
+        int status;
+
+        for (;;) {
+                pid_t k = waitpid(pid, &status, WNOHANG);
+                if (k == pid)
+                        break;
+                if (k < 0 && errno != EINTR)
+                        return -errno;
+                if (stop_requested && !told) {
+                        (void) kill(pid, SIGTERM);
+                        (void) sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu", (unsigned long long) STOP_EXTEND_USEC);
+                        told = true;
+                }
+                ping(rn);
+                (void) poll(NULL, 0, 100);
+        }
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int mark_ingested(int markfd, const char *name, const char *text) {
+        return write_file_atomic(markfd, name, text, strlen(text), 0644);
+}
+
+/* One crash directory of another tool: collect on its dump, in a child
+ * (a damaged dump cannot take the service down). */
+static void ingest_one(struct runner *rn, int markfd, const char *crash_dir, const char *name) {
+        _cleanup_free_ char *dir = NULL;
+        struct kdump_dir k = {};
+        char text[256];
+        int r, ret;
+        pid_t pid;
+
+        if (faccessat(markfd, name, F_OK, 0) == 0)
+                return; /* done in an earlier pass or boot */
+        if (asprintf(&dir, "%s/%s", crash_dir, name) < 0)
+                return;
+        r = kdump_dir_scan(dir, &k);
+        if (r == -ENOENT || r == -ENOTDIR)
+                return; /* not a crash directory */
+        if (r < 0) {
+                log_warning("%s: %s", dir, strerror(-r));
+                return;
+        }
+        if (k.n_dumps == 0 || k.incomplete || k.n_dumps > 1) {
+                /* kdump-utils names a dump it could not finish
+                 * vmcore-incomplete: not read. */
+                const char *why = k.n_dumps == 0 ? "no dump, only a saved log"
+                                  : k.incomplete ? "the dump is incomplete (vmcore-incomplete)"
+                                                 : "a split dump set is not ingested";
+                log_warning("%s: %s; ignored", dir, why);
+                snprintf(text, sizeof(text), "ignored: %s\n", why);
+                (void) mark_ingested(markfd, name, text);
+                kdump_dir_done(&k);
+                return;
+        }
+        status("analyzing %s", k.dumps[0]);
+        log_info("ingesting %s", k.dumps[0]);
+        fflush(NULL);
+        pid = fork();
+        if (pid == 0) {
+                (void) signal(SIGTERM, SIG_DFL);
+                (void) signal(SIGINT, SIG_DFL);
+                _exit(vmc_collect_saved(&rn->st, k.dumps[0]));
+        }
+        ret = pid < 0 ? -errno : wait_child(rn, pid);
+        if (ret == 0 || ret == EXIT_SPOOLED || ret == 5) {
+                snprintf(text, sizeof(text), "ingested: %s (collect exit status %d)\n", k.dumps[0], ret);
+                (void) mark_ingested(markfd, name, text);
+        } else if (!stop_requested) {
+                /* An unreadable dump is said once, not at every pass:
+                 * remove the mark to try again. */
+                log_error("%s: could not be ingested (collect exit status %d); remove %s/%s/%s to try again",
+                          k.dumps[0], ret, rn->spool, INGESTED_DIR, name);
+                snprintf(text, sizeof(text), "failed: %s (collect exit status %d)\n", k.dumps[0], ret);
+                (void) mark_ingested(markfd, name, text);
+                rn->ingest_failed++;
+        }
+        kdump_dir_done(&k);
+}
+
+static int ingest(struct runner *rn) {
+        const char *crash_dir = rn->st.cfg.crash_dir;
+        _cleanup_free_ char *spool_real = realpath(rn->spool, NULL), *marks = NULL;
+        char **names = NULL;
+        size_t n = 0;
+        int markfd, r;
+
+        r = dir_names(AT_FDCWD, crash_dir, &names, &n);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return log_error_errno(r, "crash directory %s", crash_dir);
+        if (asprintf(&marks, "%s/%s", rn->spool, INGESTED_DIR) < 0) {
+                names_free(names, n);
+                return -ENOMEM;
+        }
+        r = mkdir_parents(marks, 0700);
+        markfd = r < 0 ? -1 : open(marks, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (markfd < 0) {
+                names_free(names, n);
+                return log_error_errno(r < 0 ? r : -errno, "%s", marks);
+        }
+        for (size_t i = 0; i < n && !stop_requested; i++) {
+                _cleanup_free_ char *path = NULL, *real = NULL;
+
+                if (asprintf(&path, "%s/%s", crash_dir, names[i]) < 0)
+                        break;
+                real = realpath(path, NULL);
+                if (real && spool_real && strcmp(real, spool_real) == 0)
+                        continue; /* our own spool, under /var/crash by default */
+                ingest_one(rn, markfd, crash_dir, names[i]);
+        }
+        close(markfd);
+        names_free(names, n);
+        return 0;
+}
+
+/* Sleeps up to seconds, waking for the watchdog and for a stop request. */
+static void wait_for(struct runner *rn, unsigned seconds) {
+        struct timespec t0;
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        while (!stop_requested && since(&t0) < seconds) {
+                ping(rn);
+                (void) poll(NULL, 0, 200);
+        }
+}
+
+int cmd_run(int argc, char **argv) {
+        enum { ARG_ONCE = 0x200 };
+        static const struct option options[] = {
+                VMC_SETTINGS_OPTIONS,
+                { "once", no_argument, NULL, ARG_ONCE },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        struct runner rn = {};
+        struct sigaction sa = { .sa_handler = on_signal };
+        char err[1024] = "";
+        unsigned retry = RETRY_FIRST_S;
+        bool once = false;
+        int c, r, ret = 1;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                if (c == 'h') {
+                        help();
+                        return 0;
+                }
+                if (c == ARG_ONCE) {
+                        once = true;
+                        continue;
+                }
+                r = vmc_settings_option(&rn.st, c, optarg);
+                if (r < 0) {
+                        if (r == -E2BIG)
+                                log_error("run: too many options");
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind < argc) {
+                log_error("run: unexpected argument '%s'", argv[optind]);
+                return EXIT_USAGE;
+        }
+        r = vmc_settings_load(&rn.st, err, sizeof(err));
+        if (r < 0) {
+                log_error("%s", *err ? err : strerror(-r));
+                (void) sd_notifyf(0, "STATUS=bad configuration: %s", *err ? err : strerror(-r));
+                goto out;
+        }
+        rn.spool = vmc_settings_spool(&rn.st, rn.spool_buf, sizeof(rn.spool_buf));
+        r = mkdir_parents(rn.spool, 0700);
+        if (r < 0) {
+                log_error_errno(r, "spool %s", rn.spool);
+                goto out;
+        }
+        /* No SA_RESTART: waits return at once. */
+        sigemptyset(&sa.sa_mask);
+        (void) sigaction(SIGTERM, &sa, NULL);
+        (void) sigaction(SIGINT, &sa, NULL);
+        if (sd_watchdog_enabled(0, &rn.watchdog_usec) <= 0)
+                rn.watchdog_usec = 0;
+        (void) sd_notify(0, "READY=1\nSTATUS=scanning for crashes");
+
+        for (;;) {
+                struct vmc_drain d = { .st = &rn.st, .spool = rn.spool, .cancel = &stop_requested,
+                                       .progress = progress, .userdata = &rn };
+                struct vmc_drain_result res = {};
+
+                status("scanning %s for crashes", rn.st.cfg.crash_dir);
+                (void) ingest(&rn);
+                if (stop_requested)
+                        break;
+                r = vmc_spool_drain(&d, &res);
+                if (r < 0 && once) {
+                        /* The store could not be opened (a file store's
+                         * disk away): all stays in the spool. */
+                        ret = EXIT_SPOOLED;
+                        goto out;
+                }
+                if (stop_requested)
+                        break;
+                if (r >= 0 && (res.done || res.left || res.gave_up))
+                        log_info("spool %s: %u crash%s stored now, %u left, %u given up now", rn.spool, res.done,
+                                 res.done == 1 ? "" : "es", res.left, res.gave_up);
+                if (once) {
+                        ret = res.left || res.gave_up ? EXIT_SPOOLED : 0;
+                        status("done: %u stored, %u left", res.done, res.left);
+                        goto out;
+                }
+                if (r < 0 || res.left) {
+                        status("%u crash%s not stored yet; trying again in %u s", res.left,
+                               res.left == 1 ? "" : "es", retry);
+                        wait_for(&rn, retry);
+                        retry = MIN(retry * 2, RETRY_MAX_S);
+                } else {
+                        retry = RETRY_FIRST_S;
+                        status("idle: every crash is stored; next scan in %u s", RESCAN_S);
+                        wait_for(&rn, RESCAN_S);
+                }
+                if (stop_requested)
+                        break;
+        }
+        (void) sd_notify(0, "STOPPING=1\nSTATUS=stopped at a safe point");
+        log_info("stopped; the next run goes on from here");
+        ret = 0;
+out:
+        vmc_settings_done(&rn.st);
+        return ret;
+}

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# vmcored run (the next-boot service) and vmcored upload's progress bar,
+# with the file store and real dumps:
+#  - kdump-utils (<ip>-<date>/vmcore + vmcore-dmesg.txt) and Debian
+#    kdump-tools (<stamp>/dump.<stamp> + dmesg.<stamp>, here also an ELF
+#    dump that makedumpfile filters) layouts are ingested; vmcore-incomplete
+#    and log-only directories are ignored; the tools' files are never moved,
+#    changed or deleted; a second pass ingests nothing again;
+#  - store away during run --once: exit 4, all kept; run --once later stores
+#    it, object for object what a direct collect stores;
+#  - sd_notify with a real listener socket: READY, STATUS (scanning,
+#    uploading N/M), WATCHDOG pings at the rate WATCHDOG_USEC asks;
+#  - SIGTERM while a dump is being captured: EXTEND_TIMEOUT_USEC, STOPPING,
+#    exit 0, nothing marked ingested; the next run ingests it whole;
+#  - SIGTERM to the idle daemon: it stops at once;
+#  - vmcored upload on a terminal draws a progress bar.
+# Usage: test-run.sh VMCORED SHARED_DIR WORK_DIR
+set -u
+vmcored=$1 shared=$2 work=$3
+here=$(cd "$(dirname "$0")" && pwd)
+fixtures=$shared/fixtures/vmcores
+pass=0 fail=0
+
+if [ ! -d "$fixtures" ]; then
+        echo "SKIP: $fixtures is missing: the vmcored run tests did NOT run" >&2
+        exit 77
+fi
+for tool in makedumpfile xz python3 sha256sum script; do
+        command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed: the vmcored run tests did NOT run" >&2; exit 77; }
+done
+rm -rf "$work" && mkdir -p "$work"
+listener=
+cleanup() { [ -n "$listener" ] && kill "$listener" 2>/dev/null; }
+trap cleanup EXIT
+
+ok() { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+listen() { # listen NAME: a notification socket; sets $sock, $msgs
+        [ -n "$listener" ] && kill "$listener" 2>/dev/null
+        sock=$work/$1.sock msgs=$work/$1.msgs
+        rm -f "$sock" "$msgs"
+        exec 4< <(python3 "$here/notify-listen.py" "$sock" "$msgs")
+        listener=$!
+        read -r _ <&4
+}
+# Every file and directory below DIR but DIR itself (the spool is made in it).
+snapshot() { (cd "$1" && find . -mindepth 1 -printf '%p %s %T@ %m\n' | sort && find . -type f -exec sha256sum {} + | sort); }
+
+: >"$work/empty.conf"
+crash=$work/crash
+ku=$crash/127.0.0.1-2026-11-22-05:11:26
+kt=$crash/202611220512
+ke=$crash/202611220513
+inc=$crash/127.0.0.1-2026-11-22-06:00:00
+logonly=$crash/202611220514
+mkdir -p "$ku" "$kt" "$ke" "$inc" "$logonly"
+cp "$fixtures/BUG/vmcore" "$ku/vmcore"
+cp "$fixtures/BUG/dmesg.txt" "$ku/vmcore-dmesg.txt"
+cp "$fixtures/OOM/vmcore" "$kt/dump.202611220512"
+cp "$fixtures/OOM/dmesg.txt" "$kt/dmesg.202611220512"
+xz -dc "$fixtures/SYSRQ/vmcore.elf.xz" >"$ke/dump.202611220513"
+cp "$fixtures/SYSRQ/dmesg.txt" "$ke/dmesg.202611220513"
+head -c 3000000 "$fixtures/EXCEPTION/vmcore" >"$inc/vmcore-incomplete"
+cp "$fixtures/EXCEPTION/dmesg.txt" "$inc/vmcore-dmesg.txt"
+cp "$fixtures/WARNING/dmesg.txt" "$logonly/dmesg.202611220514"
+snapshot "$crash" >"$work/before.snap"
+spool=$crash/vmcored    # the default layout: the spool under the crash directory
+
+# ---- store away: everything ingested into the spool, exit 4 ----
+"$vmcored" run --once --config "$work/empty.conf" --crash-dir "$crash" --spool "$spool" \
+        --store "file://$work/empty.conf/store" >"$work/away.out" 2>"$work/away.err"
+check "store away: exit 4" test $? -eq 4 || sed 's/^/    /' "$work/away.err"
+check "store away: three crashes in the spool" test "$(ls "$spool" | wc -l)" -eq 3
+check "store away: incomplete dump ignored, said" grep -q "$inc: the dump is incomplete (vmcore-incomplete); ignored" "$work/away.err"
+check "store away: log-only directory ignored, said" grep -q "$logonly: no dump, only a saved log; ignored" "$work/away.err"
+check "store away: kdump-utils dump linked, not copied" test -L "$spool/$(ls "$spool" | head -1)/vmcore"
+
+# ---- the store back: run --once stores all, object for object a direct collect's ----
+"$vmcored" run --once --config "$work/empty.conf" --crash-dir "$crash" --spool "$spool" \
+        --store "file://$work/store" >"$work/later.out" 2>"$work/later.err"
+check "store back: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/later.err"
+check "store back: three crash ids printed" test "$(wc -l <"$work/later.out")" -eq 3
+check "store back: nothing ingested twice" test -z "$(grep ingesting "$work/later.err")"
+for d in "$ku/vmcore" "$kt/dump.202611220512" "$ke/dump.202611220513"; do
+        name=$(basename "$(dirname "$d")")
+        "$vmcored" collect --config "$work/empty.conf" --vmcore "$d" --spool "$work/direct-spool-$name" \
+                --store "file://$work/direct" >"$work/direct-$name.out" 2>/dev/null
+        id=$(cat "$work/direct-$name.out")
+        check "$name: same objects as a direct collect" diff -r "$work/direct/v1/crashes/$id" "$work/store/v1/crashes/$id"
+        fp=$(json "$work/store/v1/crashes/$id/report.json" 'd["fingerprint"]')
+        check "$name: same fingerprint record" cmp -s "$work/direct/v1/fingerprints/$fp/$id.json" "$work/store/v1/fingerprints/$fp/$id.json"
+done
+id=$(cat "$work/direct-202611220513.out")
+check "ELF dump of kdump-tools: filtered by makedumpfile" \
+        test "$(json "$work/store/v1/crashes/$id/MANIFEST.json" '(d["dump"]["format"], d["dump"]["dump_level"])')" = "('kdump-compressed', 31)"
+snapshot "$crash" | grep -v '^\./vmcored' | grep -v ' \./vmcored/' >"$work/after.snap"
+grep -v '^\./vmcored' "$work/before.snap" | grep -v ' \./vmcored/' >"$work/before-tools.snap"
+check "the tools' files are untouched (names, sizes, times, modes, contents)" cmp -s "$work/before-tools.snap" "$work/after.snap"
+"$vmcored" run --once --config "$work/empty.conf" --crash-dir "$crash" --spool "$spool" \
+        --store "file://$work/store" >"$work/again.out" 2>"$work/again.err"
+check "again: exit 0, nothing ingested, nothing printed" test $? -eq 0 -a ! -s "$work/again.out" -a -z "$(grep -E 'ingesting|ignored' "$work/again.err")"
+
+# ---- sd_notify: READY, STATUS, WATCHDOG ----
+crash2=$work/crash2 spool2=$work/spool2
+mkdir -p "$crash2/127.0.0.1-2026-11-22-07:00:00"
+cp "$fixtures/BUG/vmcore" "$crash2/127.0.0.1-2026-11-22-07:00:00/vmcore"
+"$vmcored" run --once --config "$work/empty.conf" --crash-dir "$crash2" --spool "$spool2" \
+        --store "file://$work/empty.conf/x" >/dev/null 2>&1  # spooled, the store away
+listen notify
+NOTIFY_SOCKET=$sock WATCHDOG_USEC=200000 sh -c 'WATCHDOG_PID=$$ exec "$0" "$@"' "$vmcored" run --once \
+        --config "$work/empty.conf" --crash-dir "$crash2" --spool "$spool2" --store "file://$work/store2" \
+        >/dev/null 2>"$work/notify.err"
+check "notify: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/notify.err"
+sleep 0.3
+check "notify: READY=1 first" test "$(head -1 "$msgs" | cut -d'|' -f1)" = READY=1
+check "notify: STATUS scanning" grep -q "^STATUS=scanning $crash2 for crashes" "$msgs"
+check "notify: STATUS uploading 1/1" grep -q "^STATUS=uploading 1/1, 0%" "$msgs"
+check "notify: STATUS done" grep -q "^STATUS=done: 1 stored, 0 left" "$msgs"
+
+# WATCHDOG: the ingest of a slow capture pings while it waits.
+mkdir -p "$work/slowbin" "$crash2/202611220800"
+real=$(command -v makedumpfile)
+printf '#!/bin/sh\nsleep "${SLOW:-2}"\nexec "%s" "$@"\n' "$real" >"$work/slowbin/makedumpfile"
+chmod +x "$work/slowbin/makedumpfile"
+cp "$ke/dump.202611220513" "$crash2/202611220800/dump.202611220800"
+listen watchdog
+SLOW=2 PATH=$work/slowbin:$PATH NOTIFY_SOCKET=$sock WATCHDOG_USEC=400000 sh -c 'WATCHDOG_PID=$$ exec "$0" "$@"' \
+        "$vmcored" run --once --config "$work/empty.conf" --crash-dir "$crash2" --spool "$spool2" \
+        --store "file://$work/store2" >/dev/null 2>"$work/watchdog.err"
+check "watchdog: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/watchdog.err"
+sleep 0.3
+pings=$(grep -c '^WATCHDOG=1' "$msgs")
+check "watchdog: pinged during a 2 s capture at 0.4 s WATCHDOG_USEC (got $pings)" test "$pings" -ge 5
+check "watchdog: STATUS analyzing the dump" grep -q "^STATUS=analyzing $crash2/202611220800/dump.202611220800" "$msgs"
+
+# ---- SIGTERM during a capture: safe stop, the next run does it whole ----
+listen term
+spool2=$work/spool2-term  # a spool that has not captured this dump yet
+SLOW=30 PATH=$work/slowbin:$PATH NOTIFY_SOCKET=$sock "$vmcored" run --config "$work/empty.conf" --crash-dir "$crash2" \
+        --spool "$spool2" --store "file://$work/store3" >/dev/null 2>"$work/term.err" &
+pid=$!
+for _ in $(seq 100); do grep -q "^STATUS=analyzing $crash2/202611220800" "$msgs" 2>/dev/null && break; sleep 0.1; done
+sleep 0.5
+t0=$(date +%s%N)
+kill -TERM "$pid"
+wait "$pid"
+rc=$? t1=$(date +%s%N)
+check "SIGTERM during capture: exit 0" test "$rc" -eq 0 || sed 's/^/    /' "$work/term.err"
+check "SIGTERM during capture: stopped within 5 s ($(( (t1 - t0) / 1000000 )) ms)" test $(( (t1 - t0) / 1000000 )) -lt 5000
+sleep 0.3
+check "SIGTERM during capture: EXTEND_TIMEOUT_USEC sent" grep -q "^EXTEND_TIMEOUT_USEC=" "$msgs"
+check "SIGTERM during capture: STOPPING=1 sent" grep -q "^STOPPING=1" "$msgs"
+check "SIGTERM during capture: not marked ingested" test ! -e "$spool2/.ingested/202611220800"
+"$vmcored" run --once --config "$work/empty.conf" --crash-dir "$crash2" --spool "$spool2" \
+        --store "file://$work/store3" >"$work/term2.out" 2>"$work/term2.err"
+check "after SIGTERM: the next run ingests and stores it (exit 0)" test $? -eq 0 || sed 's/^/    /' "$work/term2.err"
+check "after SIGTERM: its crash complete" test -n "$(grep -l '"format": "kdump-compressed"' "$work"/store3/v1/crashes/*/MANIFEST.json 2>/dev/null)"
+
+# ---- SIGTERM to the idle daemon ----
+listen idle
+NOTIFY_SOCKET=$sock "$vmcored" run --config "$work/empty.conf" --crash-dir "$crash2" --spool "$spool2" \
+        --store "file://$work/store3" >/dev/null 2>"$work/idle.err" &
+pid=$!
+for _ in $(seq 100); do grep -q "^STATUS=idle" "$msgs" 2>/dev/null && break; sleep 0.1; done
+check "idle: says so" grep -q "^STATUS=idle: every crash is stored" "$msgs"
+kill -TERM "$pid"
+wait "$pid"
+check "idle: SIGTERM exits 0" test $? -eq 0
+
+# ---- vmcored upload on a terminal: a progress bar ----
+crash3=$work/crash3 spool3=$work/spool3
+mkdir -p "$crash3/202611221000"
+cp "$fixtures/BUG/vmcore" "$crash3/202611221000/dump.202611221000"
+"$vmcored" run --once --config "$work/empty.conf" --crash-dir "$crash3" --spool "$spool3" \
+        --store "file://$work/empty.conf/x" >/dev/null 2>&1
+script -qec "$vmcored upload --config $work/empty.conf --spool $spool3 --store file://$work/store4" /dev/null \
+        >"$work/tty.out" 2>&1
+check "upload on a terminal: progress bar" grep -q "uploading 1/1 \[\.*\]   0%" "$work/tty.out"
+"$vmcored" upload --config "$work/empty.conf" --spool "$spool3" --store "file://$work/store5" >/dev/null 2>"$work/notty.err"
+check "upload without a terminal: no bar" test -z "$(grep -F '[' "$work/notty.err")"
+
+echo "run: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
