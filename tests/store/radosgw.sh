@@ -182,7 +182,7 @@ mon_data_avail_warn = 0
 osd_data = $dir/osd/\$id
 osd_objectstore = memstore
 # memstore keeps objects in the OSD's RAM: test objects must stay small
-memstore_device_bytes = 3221225472
+memstore_device_bytes = ${RGW_MEMSTORE_BYTES:-3221225472}
 
 [client.rgw.a]
 rgw_data = $dir/rgw
