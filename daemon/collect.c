@@ -431,6 +431,12 @@ static int run(struct collect *c) {
                         r = vmc_spool_state_save(dirfd, &s);
                 }
         }
+        if (r == -EBUSY) {
+                log_error("crash %s: another vmcored is storing it now (its spool directory %s/%s is locked)",
+                          c->crash_id, c->spool_dir, c->crash_id);
+                ret = EXIT_SPOOLED;
+                goto out;
+        }
         if (r < 0) {
                 log_error_errno(r, "spool %s/%s", c->spool_dir, c->crash_id);
                 ret = 1;

@@ -107,7 +107,15 @@ static bool wants_work(struct vmc_drain *d, const char *name, struct vmc_spool_s
         char err[512];
         int r;
 
-        if (vmc_upload_open_crash(d->spool, name, dirfd) < 0)
+        r = vmc_upload_open_crash(d->spool, name, dirfd);
+        if (r == -EBUSY) {
+                if (!quiet) {
+                        log_info("crash %s: another vmcored is storing it; skipped", name);
+                        (*left)++;
+                }
+                return false;
+        }
+        if (r < 0)
                 return false; /* not a directory */
         r = vmc_spool_state_load(*dirfd, s, err, sizeof(err));
         if (r == -ENOENT) {

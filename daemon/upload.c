@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +34,13 @@ int vmc_upload_open_crash(const char *spool, const char *crash_id, int *ret) {
         fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
+        /* One vmcored at a time per crash (run's pass and a vmcored upload
+         * by hand, or two collects of one dump): held until fd is closed. */
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+                close(fd);
+                return r;
+        }
         *ret = fd;
         return 0;
 }
@@ -106,8 +114,13 @@ static int count_dumps(struct vmc_upload *u, const struct vmc_spool_state *s, un
                         r = -ENOMEM;
                         break;
                 }
-                if (vmc_store_get(u->store, key, SMALL_MAX, &data, &len, u->err, sizeof(u->err)) < 0)
+                r = vmc_store_get(u->store, key, SMALL_MAX, &data, &len, u->err, sizeof(u->err));
+                if (r == -ENOENT) {
+                        r = 0; /* removed since the listing */
                         continue;
+                }
+                if (r < 0)
+                        break; /* not counted short: decided on a later run */
                 o = json_tokener_parse(data);
                 if (o && json_object_object_get_ex(o, "dump", &d) && json_object_get_boolean(d))
                         count++;

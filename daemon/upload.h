@@ -20,7 +20,8 @@ struct vmc_upload {
         char err[1024];
 };
 
-/* The crash directory SPOOL/ID, open. */
+/* The crash directory SPOOL/ID, open and locked (flock) for this process:
+ * -EBUSY when another vmcored works on it. */
 int vmc_upload_open_crash(const char *spool, const char *crash_id, int *ret);
 
 /* The first stages: fingerprint record, report, log, and the dump

@@ -13,7 +13,8 @@
 #  - SIGTERM while a dump is being captured: EXTEND_TIMEOUT_USEC, STOPPING,
 #    exit 0, nothing marked ingested; the next run ingests it whole;
 #  - SIGTERM to the idle daemon: it stops at once;
-#  - vmcored upload on a terminal draws a progress bar.
+#  - vmcored upload on a terminal draws a progress bar;
+#  - a crash directory another process holds (flock) is left alone.
 # Usage: test-run.sh VMCORED SHARED_DIR WORK_DIR
 set -u
 vmcored=$1 shared=$2 work=$3
@@ -25,7 +26,7 @@ if [ ! -d "$fixtures" ]; then
         echo "SKIP: $fixtures is missing: the vmcored run tests did NOT run" >&2
         exit 77
 fi
-for tool in makedumpfile xz python3 sha256sum script; do
+for tool in makedumpfile xz python3 sha256sum script flock; do
         command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed: the vmcored run tests did NOT run" >&2; exit 77; }
 done
 rm -rf "$work" && mkdir -p "$work"
@@ -180,6 +181,24 @@ script -qec "$vmcored upload --config $work/empty.conf --spool $spool3 --store f
 check "upload on a terminal: progress bar" grep -q "uploading 1/1 \[\.*\]   0%" "$work/tty.out"
 "$vmcored" upload --config "$work/empty.conf" --spool "$spool3" --store "file://$work/store5" >/dev/null 2>"$work/notty.err"
 check "upload without a terminal: no bar" test -z "$(grep -F '[' "$work/notty.err")"
+
+# ---- one vmcored per crash: a crash another process holds is left alone ----
+crash4=$work/crash4 spool4=$work/spool4
+mkdir -p "$crash4/202611221100"
+cp "$fixtures/OOM/vmcore" "$crash4/202611221100/dump.202611221100"
+"$vmcored" run --once --config "$work/empty.conf" --crash-dir "$crash4" --spool "$spool4" \
+        --store "file://$work/empty.conf/x" >/dev/null 2>&1
+lid=$(ls "$spool4")
+flock -x "$spool4/$lid" sleep 3 &
+holder=$!
+sleep 0.3
+"$vmcored" upload --config "$work/empty.conf" --spool "$spool4" --store "file://$work/store6" >/dev/null 2>"$work/busy.err"
+check "locked crash: upload exit 4" test $? -eq 4
+check "locked crash: says another vmcored has it" grep -q "crash $lid: another vmcored is storing it; skipped" "$work/busy.err"
+check "locked crash: nothing stored" test ! -e "$work/store6/v1/crashes/$lid"
+wait "$holder"
+"$vmcored" upload --config "$work/empty.conf" --spool "$spool4" --store "file://$work/store6" >/dev/null 2>"$work/busy2.err"
+check "lock released: upload stores it" test $? -eq 0 -a -s "$work/store6/v1/crashes/$lid/MANIFEST.json"
 
 echo "run: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
