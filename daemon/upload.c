@@ -335,10 +335,14 @@ static int store_record_dump(struct vmc_upload *u, int dirfd, struct vmc_spool_s
 int vmc_upload_rest(struct vmc_upload *u, int dirfd, struct vmc_spool_state *s) {
         int r = vmc_upload_first(u, dirfd, s);
 
-        if (r >= 0 && s->dump == VMC_DUMP_WANTED && !s->captured)
-                /* Not captured (makedumpfile failed, or the capture kernel
-                 * is gone): what is there is stored, and says so. */
+        if (r >= 0 && s->dump == VMC_DUMP_WANTED && !s->captured) {
+                /* collect was stopped before the capture finished, and
+                 * /proc/vmcore is gone with the capture kernel: what is
+                 * there is stored, and says so. */
                 s->dump = VMC_DUMP_FAILED;
+                if (!*s->lost)
+                        snprintf(s->lost, sizeof(s->lost), "the dump: collect was stopped before its capture finished");
+        }
         if (r >= 0 && s->dump == VMC_DUMP_WANTED && !s->stored[VMC_STAGE_VMCORE])
                 r = store_dump(u, dirfd, s);
         if (r >= 0 && !s->stored[VMC_STAGE_MANIFEST])

@@ -7,6 +7,9 @@
 #                          S3_ENDPOINT (http), S3_TLS_ENDPOINT (https, with a
 #                          certificate from a CA of its own, S3_CA_FILE)
 #   radosgw.sh stop DIR    stops the daemons of DIR; safe to repeat
+#   radosgw.sh rgw-stop DIR / rgw-start DIR
+#                          stops / starts radosgw alone (the store goes away
+#                          and comes back on the same port, its data kept)
 # Needs root and the Debian packages ceph-mon ceph-osd radosgw ceph-common.
 set -euo pipefail
 
@@ -17,7 +20,7 @@ readonly STOP_BUDGET=10         # seconds to wait for each daemon to exit
 readonly DAEMONS="mon.a osd.0 client.rgw.a"
 
 usage() {
-        echo "usage: $0 start|stop DIR" >&2
+        echo "usage: $0 start|stop|rgw-stop|rgw-start DIR" >&2
         exit 2
 }
 
@@ -352,10 +355,25 @@ cmd_stop() {
         stop_cluster
 }
 
+cmd_rgw_stop() {
+        dir=$(cd "$dir" && pwd)
+        stop_daemon client.rgw.a
+}
+
+cmd_rgw_start() {
+        dir=$(cd "$dir" && pwd)
+        endpoint=$(sed -n 's/^S3_ENDPOINT=//p' "$dir/env")
+        deadline=$((SECONDS + START_BUDGET))
+        start_daemon client.rgw.a radosgw -n client.rgw.a
+        wait_for_rgw
+}
+
 (($# == 2)) || usage
 dir=$2
 case $1 in
 start) cmd_start ;;
 stop) cmd_stop ;;
+rgw-stop) cmd_rgw_stop ;;
+rgw-start) cmd_rgw_start ;;
 *) usage ;;
 esac

@@ -158,6 +158,37 @@ check "upload again: nothing left, nothing printed" test $? -eq 0 -a ! -s "$work
 "$vmcored" upload --config "$work/empty.conf" --spool "$work/spool-nostore" --store "file://$work/sysrq.elf/x" \
         >/dev/null 2>&1
 check "upload with the store away: nothing to do is still exit 0" test $? -eq 0
+# ---- kill -9 during the capture ----
+mkdir -p "$work/slowbin"
+# The real makedumpfile, then a wait: collect is killed with the capture
+# written but not yet known to be whole.
+printf '#!/bin/sh\n"%s" "$@"\nsleep 30\n' "$(command -v makedumpfile)" >"$work/slowbin/makedumpfile"
+chmod +x "$work/slowbin/makedumpfile"
+for then in collect upload; do
+        PATH=$work/slowbin:$PATH "$vmcored" collect --config "$work/empty.conf" --vmcore "$work/sysrq.elf" \
+                --spool "$work/spool-kc-$then" --store "file://$work/store-kc-$then" >/dev/null 2>"$work/kc-$then.err" &
+        kpid=$!
+        for _ in $(seq 200); do ls "$work/spool-kc-$then"/*/vmcore-incomplete >/dev/null 2>&1 && break; sleep 0.05; done
+        sleep 1
+        kill -9 "$kpid"; wait "$kpid" 2>/dev/null
+        pkill -f "$work/slowbin/makedumpfile"
+        kid=$(ls "$work/spool-kc-$then")
+        check "kill -9 during capture: state says not captured" test "$(json "$work/spool-kc-$then/$kid/state.json" 'd["captured"]')" = False
+done
+"$vmcored" collect --config "$work/empty.conf" --vmcore "$work/sysrq.elf" --spool "$work/spool-kc-collect" \
+        --store "file://$work/store-kc-collect" >/dev/null 2>"$work/kc-collect2.err"
+check "kill -9 during capture, collect again: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/kc-collect2.err"
+check "kill -9 during capture, collect again: captured again, same objects as a direct collect" \
+        diff -r "$store/v1/crashes/$id" "$work/store-kc-collect/v1/crashes/$id"
+check "kill -9 during capture, collect again: no partial file left" test ! -e "$work/spool-kc-collect/$id/vmcore-incomplete"
+"$vmcored" upload --config "$work/empty.conf" --spool "$work/spool-kc-upload" --store "file://$work/store-kc-upload" \
+        >/dev/null 2>"$work/kc-upload2.err"
+check "kill -9 during capture, upload on the next boot: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/kc-upload2.err"
+check "kill -9 during capture, upload on the next boot: stored without the dump, saying why" test \
+        "$(json "$work/store-kc-upload/v1/crashes/$id/MANIFEST.json" '(d["dump"], d["lost"])')" = \
+        "(None, 'the dump: collect was stopped before its capture finished')"
+check "kill -9 during capture, upload on the next boot: no partial dump stored" test ! -e "$work/store-kc-upload/v1/crashes/$id/vmcore"
+
 printf '[capture]\ndump_level = 99\n' >"$work/bad.conf"
 "$vmcored" collect --config "$work/bad.conf" --vmcore "$work/sysrq.elf" >/dev/null 2>"$work/badconf.err"
 check "bad config: exit 1" test $? -eq 1

@@ -288,6 +288,56 @@ kill_at before-manifest 'PUT:MANIFEST.json:hang:1'
 check "kill -9 before MANIFEST: the dump not sent again" test -z "$(grep -E 'crashes/[^/]*/vmcore' "$work/proxy.log")"
 check "kill -9 before MANIFEST: MANIFEST and the record stored" \
         test "$(grep -cE 'PUT .*(MANIFEST.json|fingerprints/.*json) -> 200' "$work/proxy.log")" -eq 2
+# ---- the store answers 503 twice: backoff, then stored ----
+start_proxy 'PUT:partNumber=2&:503:2'
+"$vmcored" collect --config "$work/big.conf" --store "$(store s503 "$proxy")" --vmcore "$work/big.kdump" \
+        --spool "$work/spool-503" >"$work/503.out" 2>"$work/503.err"
+check "503 twice: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/503.err"
+check "503 twice: two attempts with growing waits" test \
+        "$(grep -oE 'part 2\): attempt [12] of 3: HTTP 503 InjectedFault: fault-proxy; retrying in [0-9.]+ s' "$work/503.err" | wc -l)" -eq 2
+check "503 twice: content complete" cmp -s <(s3 GET "s503/v1/crashes/$(cat "$work/503.out")/vmcore") "$work/big.kdump"
+
+# ---- 403: stopped at once, recorded in the state ----
+wid=$(ls "$work/spool-wrong")
+check "403: recorded in the state (attempt and error)" test \
+        "$(json "$work/spool-wrong/$wid/state.json" '(d["attempts"], "HTTP 403" in d["last_error"], d["complete"])')" = "(1, True, False)"
+
+# ---- a store that stops answering mid-part: the stall is detected, the part sent again ----
+printf '[store]\nallow_http = yes\ncredentials = %s\nstall_timeout = 2\n[upload]\nretries = 2\n' "$work/s3.cred" >"$work/stall.conf"
+start_proxy 'PUT:partNumber=2&:hang:1'
+"$vmcored" collect --config "$work/stall.conf" --store "$(store stall "$proxy")" --vmcore "$work/big.kdump" \
+        --spool "$work/spool-stall" >"$work/stall.out" 2>"$work/stall.err"
+check "stalled store: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/stall.err"
+check "stalled store: the stall detected, the part sent again" \
+        grep -qE "part 2\): attempt 1 of 3: (Timeout was reached|Operation too slow).*; retrying" "$work/stall.err"
+check "stalled store: content complete" cmp -s <(s3 GET "stall/v1/crashes/$(cat "$work/stall.out")/vmcore") "$work/big.kdump"
+kill "$proxy_pid" 2>/dev/null; proxy_pid=
+
+# ---- radosgw killed in the middle of a multipart upload; vmcored run --once later ----
+"$vmcored" collect --config "$work/big.conf" --store "$(store rgwdown http://127.0.0.1:9)" --vmcore "$work/big.kdump" \
+        --spool "$work/spool-rgwdown" >/dev/null 2>&1
+printf '[store]\nallow_http = yes\ncredentials = %s\n[upload]\nretries = 1\n' "$work/s3.cred" >"$work/once.conf"
+"$vmcored" upload --config "$work/once.conf" --store "$(store rgwdown)" --spool "$work/spool-rgwdown" \
+        >/dev/null 2>"$work/rgwdown.err" &
+upid=$!
+for _ in $(seq 400); do grep -q "MiB sent" "$work/rgwdown.err" && break; sleep 0.02; done
+kill -KILL "$(cat "$rgw/run/client.rgw.a.pid")"
+wait "$upid"
+check "radosgw killed mid-upload: exit 4" test $? -eq 4 || sed 's/^/    /' "$work/rgwdown.err"
+rid=$(ls "$work/spool-rgwdown")
+check "radosgw killed mid-upload: the open upload kept in the state" \
+        test -n "$(json "$work/spool-rgwdown/$rid/state.json" 'd["upload_id"] or ""')"
+bash "$here/radosgw.sh" rgw-start "$rgw" >/dev/null 2>"$work/rgw-restart.err" || sed 's/^/    /' "$work/rgw-restart.err"
+mkdir -p "$work/empty-crash"
+"$vmcored" run --once --config "$work/once.conf" --store "$(store rgwdown)" --spool "$work/spool-rgwdown" \
+        --crash-dir "$work/empty-crash" >"$work/rgwdown-run.out" 2>"$work/rgwdown-run.err"
+check "radosgw back: run --once exit 0" test $? -eq 0 || sed 's/^/    /' "$work/rgwdown-run.err"
+check "radosgw back: went on with the same upload" grep -q "going on with the upload of an earlier run" "$work/rgwdown-run.err"
+check "radosgw back: objects equal a direct collect's" \
+        cmp -s <(s3 GET "rgwdown/v1/crashes/$rid/MANIFEST.json") <(s3 GET "big/v1/crashes/$rid/MANIFEST.json")
+check "radosgw back: dump equal" cmp -s <(s3 GET "rgwdown/v1/crashes/$rid/vmcore") "$work/big.kdump"
+check "radosgw back: one crash, no duplicate" test "$(s3 GET "?delimiter=%2F&list-type=2&prefix=rgwdown%2Fv1%2Fcrashes%2F" | grep -o "<Prefix>rgwdown/v1/crashes/[^<]*" | wc -l)" -eq 1
+
 check "no upload left open at the end" test -z "$(s3 GET '?uploads=' | grep -o '<UploadId>[^<]*')"
 
 echo "collect-s3: $pass passed, $fail failed"
