@@ -77,6 +77,7 @@ struct runner {
         char spool_buf[4096];
         uint64_t watchdog_usec;         /* 0: no watchdog */
         struct timespec last_ping;
+        unsigned last_progress;         /* index * 1000 + percent last said */
         unsigned ingest_failed;
 };
 
@@ -109,10 +110,9 @@ static void status(const char *fmt, ...) {
 
 static void progress(void *userdata, unsigned index, unsigned n, unsigned percent) {
         struct runner *rn = userdata;
-        static unsigned last = UINT32_MAX;
 
-        if (index * 1000 + percent != last) {
-                last = index * 1000 + percent;
+        if (index * 1000 + percent != rn->last_progress) {
+                rn->last_progress = index * 1000 + percent;
                 status("uploading %u/%u, %u%%", index, n, percent);
         }
         ping(rn);
@@ -259,7 +259,7 @@ int cmd_run(int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        struct runner rn = {};
+        struct runner rn = { .last_progress = UINT32_MAX };
         struct sigaction sa = { .sa_handler = on_signal };
         char err[1024] = "";
         unsigned retry = RETRY_FIRST_S;

@@ -346,19 +346,19 @@ def resume(a, rgw, cred):
     smib = size / MIB
     missing = smib - stored
     whole = max(reported, stored)
-    print(f'  dump (the spool\'s vmcore):          {smib:9.1f} MiB, {parts} parts')
-    print(f'  run 1, killed (SIGKILL) once it had logged: {reported} MiB sent')
-    print(f'  run 2 found already stored:         {stored:9d} MiB ({stored_parts} parts)')
-    print(f'  run 2 sent:                         {sent2:9.1f} MiB in {secs2:.2f} s '
-          f'(missing: {missing:.1f} MiB; re-sent beyond that: {sent2 - missing:.1f} MiB)')
-    resent = whole + sent2 - smib
+    resent = round(whole + sent2 - smib, 1) + 0.0  # no "-0.0"
     upper = resent + FILE_PART / MIB
-    print(f'  re-sent = run 1 + run 2 - dump = {whole} + {sent2:.1f} - {smib:.1f} = {resent:.1f} MiB, '
+    print(f'  dump (the spool\'s vmcore):             {smib:7.1f} MiB, {parts} parts')
+    print(f'  run 1, killed (SIGKILL) once it logged: {reported:5d}   MiB sent')
+    print(f'  run 2 found already stored:            {stored:5d}   MiB ({stored_parts} parts)')
+    print(f'  run 2 sent:                            {sent2:7.1f} MiB in {secs2:.2f} s (missing: {missing:.1f} MiB; '
+          f'beyond that: {round(sent2 - missing, 1) + 0.0:.1f} MiB)')
+    print(f'  re-sent = run 1 + run 2 - dump = {whole} + {sent2:.1f} - {smib:.1f} = {resent:.1f} MiB; '
           f'<= {upper:.1f} MiB with the part in flight (target <= one part, 64 MiB: '
           f'{"met" if upper <= 64.05 else "NOT met"})')
-    print('    run 1 counts the whole parts it is known to have sent (max of what it logged and what run 2\n'
-          '    found stored); the part in flight at the kill, lost with the process, is not counted: it\n'
-          '    adds at most 64 MiB.')
+    print('    run 1 counts the whole parts it is known to have sent (the larger of what it logged and what\n'
+          '    run 2 found stored); the part in flight at the kill, lost with the process, is not counted:\n'
+          '    it adds at most 64 MiB.')
     ok = in_store == size
     print(f'  object in the store: {in_store} bytes, spool vmcore {size} bytes: {"same size" if ok else "DIFFERENT"}')
     rgw.delete_prefix(prefix)

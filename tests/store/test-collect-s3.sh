@@ -336,7 +336,7 @@ check "radosgw back: went on with the same upload" grep -q "going on with the up
 check "radosgw back: objects equal a direct collect's" \
         cmp -s <(s3 GET "rgwdown/v1/crashes/$rid/MANIFEST.json") <(s3 GET "big/v1/crashes/$rid/MANIFEST.json")
 check "radosgw back: dump equal" cmp -s <(s3 GET "rgwdown/v1/crashes/$rid/vmcore") "$work/big.kdump"
-check "radosgw back: one crash, no duplicate" test "$(s3 GET "?delimiter=%2F&list-type=2&prefix=rgwdown%2Fv1%2Fcrashes%2F" | grep -o "<Prefix>rgwdown/v1/crashes/[^<]*" | wc -l)" -eq 1
+check "radosgw back: one crash, no duplicate" test "$(s3 GET "?delimiter=%2F&list-type=2&prefix=rgwdown%2Fv1%2Fcrashes%2F" | grep -o "<Prefix>rgwdown/v1/crashes/[^<][^<]*" | wc -l)" -eq 1
 
 check "no upload left open at the end" test -z "$(s3 GET '?uploads=' | grep -o '<UploadId>[^<]*')"
 
