@@ -179,7 +179,10 @@ class RssSampler(threading.Thread):
         self.join()
 
     def peak_mib(self, comm):
-        return max([k for c, k in self.desc.values() if c == comm] or [0]) / 1024
+        """The largest peak of the descendants called comm; None when none
+        was seen (one that lives less than 20 ms can be missed)."""
+        vals = [k for c, k in self.desc.values() if c == comm]
+        return max(vals) / 1024 if vals else None
 
 
 def run_collect(a, conf, spool, url, log, env=None):
@@ -217,7 +220,7 @@ def write_conf(path, cred, level, extra=''):
 
 
 def comparison(a, rgw, cred):
-    rows, results = [], {}
+    results = {}
     for level in a.levels:
         seq_conf = os.path.join(a.work, f'seq-{level}.conf')
         stream_conf = os.path.join(a.work, f'stream-{level}.conf')
@@ -235,8 +238,7 @@ def comparison(a, rgw, cred):
             rgw.delete_prefix(prefix)
             shutil.rmtree(spool)
             print(f'  level {level} run {i} sequential: {r["wall"]:.2f} s (upload of the '
-                  f'{r["spool_mib"]:.1f} MiB spool file: {r["dump_s"]:.2f} s), vmcored {r["rss"]:.1f} MiB, '
-                  f'makedumpfile {r["mdf"]:.1f} MiB', flush=True)
+                  f'{r["spool_mib"]:.1f} MiB spool file: {r["dump_s"]:.2f} s), vmcored {r["rss"]:.1f} MiB', flush=True)
             # streamed: makedumpfile -F into the store
             prefix = f'stream-{level}-{i}'
             rt = os.path.join(a.work, f'rt-{level}-{i}')
@@ -246,12 +248,16 @@ def comparison(a, rgw, cred):
             res['stream'].append(r)
             rgw.delete_prefix(prefix)
             shutil.rmtree(rt)
-            print(f'  level {level} run {i} streamed:   {r["wall"]:.2f} s, vmcored {r["rss"]:.1f} MiB, '
-                  f'makedumpfile {r["mdf"]:.1f} MiB', flush=True)
+            print(f'  level {level} run {i} streamed:   {r["wall"]:.2f} s, vmcored {r["rss"]:.1f} MiB', flush=True)
         results[level] = res
     med = statistics.median
     what = 'median of %d runs; RSS: the largest' % a.runs if a.runs > 1 else 'one run'
     print(f'\nStreamed vs sequential, {a.size_gib:g} GiB guest ({what}); RSS = peak VmHWM\n')
+
+    def peak(vals):
+        vals = [v for v in vals if v is not None]
+        return f'{max(vals):.1f}' if vals else '-'
+
     print(f"{'level':>5s}  {'mode':10s} {'wall s':>8s} {'dump MiB':>9s} {'dump s':>7s} {'vmcored RSS MiB':>16s}"
           f" {'makedumpfile RSS MiB':>21s} {'analysis child RSS MiB':>23s}")
     for level in a.levels:
@@ -259,19 +265,20 @@ def comparison(a, rgw, cred):
             rs = results[level][mode]
             print(f"{level:>5d}  {'sequential' if mode == 'seq' else 'streamed':10s} {med(r['wall'] for r in rs):8.2f}"
                   f" {med(r['dump_mib'] for r in rs):9.1f} {med(r['dump_s'] for r in rs):7.2f}"
-                  f" {max(r['rss'] for r in rs):16.1f} {max(r['mdf'] for r in rs):21.1f}"
-                  f" {max(r['child'] for r in rs):23.1f}")
+                  f" {max(r['rss'] for r in rs):16.1f} {peak(r['mdf'] for r in rs):>21s}"
+                  f" {peak(r['child'] for r in rs):>23s}")
             if max(r['other'] for r in rs) > 0:
                 print(f"{'':17s}(other descendants: {max(r['other'] for r in rs):.1f} MiB)")
     print('  dump s: sequential = the upload of the spool file ("dump sent"), streamed = makedumpfile -F '
-          'into the store ("dump streamed")\n')
+          'into the store ("dump streamed")')
+    print('  RSS "-": no such process seen (the analysis child can end before the first 20 ms sample)\n')
     for level in a.levels:
         seq = med(r['wall'] for r in results[level]['seq'])
         st = med(r['wall'] for r in results[level]['stream'])
         rss = max(r['rss'] for r in results[level]['stream'])
         print(f'level {level:>2d}: streamed/sequential wall time = {st:.2f}/{seq:.2f} = {st / seq:.2f}  '
               f'(target <= {RATIO_TARGET:.2f}: {"met" if st / seq <= RATIO_TARGET else "NOT met"}); '
-              f'vmcored peak RSS while streaming {rss:.1f} MiB (target <= {RSS_TARGET_MIB}: '
+              f'vmcored peak RSS while streaming {rss:.2f} MiB (target <= {RSS_TARGET_MIB}: '
               f'{"met" if rss <= RSS_TARGET_MIB else "NOT met"})')
     sys.stdout.flush()
 
