@@ -15,6 +15,7 @@
 #include "util.h"
 
 #define LOG_TAIL 256
+#define STREAM_PIPE_SIZE (1 << 20)   /* /proc/sys/fs/pipe-max-size by default */
 
 struct vmc_capture_stream {
         struct vmc_stream stream;
@@ -143,6 +144,10 @@ static int start(const struct vmc_capture_options *o, const char *path, struct v
         if (!path) {
                 close(outpipe[1]);
                 c->out = outpipe[0];
+                /* makedumpfile -F writes a 16-byte header and then the data
+                 * of each page: with the default 64 KiB pipe, the two
+                 * processes take turns thousands of times a second. */
+                (void) fcntl(c->out, F_SETPIPE_SZ, STREAM_PIPE_SIZE);
         }
         return 0;
 }

@@ -259,6 +259,9 @@ static void prepare(struct vmc_transfer *t, struct vmc_request *rq, struct vmc_s
                         rq->body->off = 0;
                         /* UPLOAD is a PUT; CUSTOMREQUEST turns it into POST. */
                         c->easy_setopt(e, CURLOPT_UPLOAD, 1L);
+                        /* The body goes at once, without waiting for "100
+                         * Continue": one round trip less for every part. */
+                        c->easy_setopt(e, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
                         c->easy_setopt(e, CURLOPT_READFUNCTION, read_body);
                         c->easy_setopt(e, CURLOPT_READDATA, rq->body);
                         c->easy_setopt(e, CURLOPT_SEEKFUNCTION, seek_body);
