@@ -12,9 +12,9 @@
  * straight from the file (nothing buffered; radosgw spends ~20 ms on each
  * part, so large parts go faster: 8 MiB parts reached 69 MiB/s on
  * loopback, 64 MiB ones 93). A stream of unknown length (a pipe,
- * makedumpfile -F) goes as a multipart upload of PIPE_PART_SIZE parts, read
- * one ahead into two buffers, so memory stays bounded whatever the dump's
- * size. A part is sent
+ * makedumpfile -F) goes as a multipart upload of PIPE_PART_SIZE parts by
+ * two senders with a buffer each, so memory stays bounded whatever the
+ * dump's size. A part is sent
  * again on a transient failure (the last upload of a part number wins); a
  * part that fails for good aborts the upload, so no invisible parts are
  * left to pay for.
@@ -23,6 +23,7 @@
  * here (all but A-Z a-z 0-9 - . _ ~ /), query parameters are sorted by
  * name and always have '='. */
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,6 @@
 
 #include "digest.h"
 #include "log.h"
-#include "readahead.h"
 #include "store-backend.h"
 #include "transfer.h"
 #include "util.h"
@@ -45,6 +45,8 @@
 #define PART_SIZE_MAX ((size_t) 5 << 30)
 #define PARTS_MAX 10000U
 #define ANSWER_MAX ((size_t) 4 << 20)
+#define REASON_MAX 256
+#define STREAM_SENDERS 2                /* parts of a stream in flight at once */
 #define SHA256_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 struct s3_store {
@@ -54,7 +56,7 @@ struct s3_store {
         char *sigv4;                    /* aws:amz:REGION:s3 */
         char *userpwd;                  /* ACCESS:SECRET, wiped at close */
         char *token_header;             /* x-amz-security-token: ..., or NULL */
-        char reason[256];               /* the last answer's error code, for messages */
+        char reason[REASON_MAX];        /* the last answer's error code, for messages */
 };
 
 static void wipe_free(char *s) {
@@ -141,12 +143,14 @@ static void explain(const char *body, char *buf, size_t buflen) {
         snprintf(buf, buflen, "%s%s%s", a.code, *a.message ? ": " : "", a.message);
 }
 
-/* One signed request. key NULL: the bucket. query: sorted, encoded. */
-static int request(struct vmc_store *s, const char *method, const char *key, const char *what, const char *query,
-                   struct vmc_body *body, const char *sha256, const char *content_type,
-                   struct vmc_sink *out, char *etag, size_t etaglen, char *err, size_t errlen) {
+/* One signed request on transfer t; the server's reason for a failure goes
+ * to reason (REASON_MAX). key NULL: the bucket. query: sorted, encoded. */
+static int request_on(struct vmc_store *s, struct vmc_transfer *t, char *reason, const char *method, const char *key,
+                      const char *what, const char *query, struct vmc_body *body, const char *sha256,
+                      const char *content_type, struct vmc_sink *out, char *etag, size_t etaglen, char *err,
+                      size_t errlen) {
         struct s3_store *h = s->priv;
-        const struct vmc_curl *c = vmc_transfer_curl(h->t);
+        const struct vmc_curl *c = vmc_transfer_curl(t);
         _cleanup_free_ char *enc = NULL, *url = NULL, *full = NULL;
         char sha_header[96], type_header[128];
         struct curl_slist *headers = NULL, *l;
@@ -185,24 +189,38 @@ static int request(struct vmc_store *s, const char *method, const char *key, con
                 return -ENOMEM;
         }
         rq.headers = headers = l;
-        r = vmc_transfer_run(h->t, &rq, err, errlen);
+        r = vmc_transfer_run(t, &rq, err, errlen);
         c->slist_free_all(headers);
         if (etag)
                 snprintf(etag, etaglen, "%s", rq.etag);
-        snprintf(h->reason, sizeof(h->reason), "%s", rq.reason);
+        snprintf(reason, REASON_MAX, "%s", rq.reason);
         return r;
+}
+
+/* On the store's own transfer. */
+static int request(struct vmc_store *s, const char *method, const char *key, const char *what, const char *query,
+                   struct vmc_body *body, const char *sha256, const char *content_type,
+                   struct vmc_sink *out, char *etag, size_t etaglen, char *err, size_t errlen) {
+        struct s3_store *h = s->priv;
+        return request_on(s, h->t, h->reason, method, key, what, query, body, sha256, content_type, out, etag,
+                          etaglen, err, errlen);
+}
+
+static int expect_success_reason(struct vmc_store *s, const char *method, const char *what, int r,
+                                 const char *reason, char *err, size_t errlen) {
+        if (r < 0)
+                return r;
+        if (r >= 300)
+                return set_error(-EIO, err, errlen, "%s: %s %s: HTTP %d%s%s%s", s->name, method, what, r,
+                                 *reason ? " " : "", reason,
+                                 r == 404 && !*reason ? " (does the bucket exist?)" : "");
+        return 0;
 }
 
 static int expect_success(struct vmc_store *s, const char *method, const char *what, int r, char *err,
                           size_t errlen) {
-        if (r < 0)
-                return r;
         struct s3_store *h = s->priv;
-        if (r >= 300)
-                return set_error(-EIO, err, errlen, "%s: %s %s: HTTP %d%s%s%s", s->name, method, what, r,
-                                 *h->reason ? " " : "", h->reason,
-                                 r == 404 && !*h->reason ? " (does the bucket exist?)" : "");
-        return 0;
+        return expect_success_reason(s, method, what, r, h->reason, err, errlen);
 }
 
 static int s3_put(struct vmc_store *s, const char *key, const void *data, size_t len, char *err, size_t errlen) {
@@ -276,17 +294,15 @@ static int multipart_begin(struct multipart *m, char *err, size_t errlen) {
         return m->id_enc ? 0 : -ENOMEM;
 }
 
-/* Sends the next part: len bytes of buf, or of fd at off when buf is NULL. */
-static int multipart_part(struct multipart *m, const char *buf, int fd, uint64_t off, uint64_t len, char *err,
-                          size_t errlen) {
+/* Sends part n on transfer t: len bytes of buf, or of fd at off when buf is
+ * NULL; its ETag into etag (128 bytes). */
+static int send_part(struct multipart *m, struct vmc_transfer *t, unsigned n, const char *buf, int fd, uint64_t off,
+                     uint64_t len, char *etag, char *err, size_t errlen) {
         struct vmc_store *s = m->s;
         struct vmc_body b = { .data = buf, .fd = buf ? -1 : fd, .start = off, .size = len,
                               .progress_base = off, .progress_total = m->total };
-        char d[VMC_SHA256_HEX];
+        char d[VMC_SHA256_HEX], reason[REASON_MAX] = "";
         _cleanup_free_ char *query = NULL, *what = NULL;
-        char etag[128] = "";
-        unsigned n = m->parts + 1;
-        char **ne;
         int r;
 
         if (n > PARTS_MAX)
@@ -297,20 +313,39 @@ static int multipart_part(struct multipart *m, const char *buf, int fd, uint64_t
         if (asprintf(&query, "partNumber=%u&uploadId=%s", n, m->id_enc) < 0 ||
             asprintf(&what, "%s (part %u)", m->key, n) < 0)
                 return -ENOMEM;
-        r = request(s, "PUT", m->key, what, query, &b, d, NULL, NULL, etag, sizeof(etag), err, errlen);
-        r = expect_success(s, "PUT", what, r, err, errlen);
+        etag[0] = '\0';
+        r = request_on(s, t, reason, "PUT", m->key, what, query, &b, d, NULL, NULL, etag, 128, err, errlen);
+        r = expect_success_reason(s, "PUT", what, r, reason, err, errlen);
         if (r < 0)
                 return r;
         if (!*etag)
                 return set_error(-EIO, err, errlen, "%s: PUT %s: no ETag in the answer", s->name, what);
-        ne = realloc(m->etags, n * sizeof(char *));
-        if (!ne)
-                return -ENOMEM;
-        m->etags = ne;
-        if (!(m->etags[n - 1] = strdup(etag)))
-                return -ENOMEM;
-        m->parts = n;
         return 0;
+}
+
+/* Part n is stored with etag: parts may finish out of order. */
+static int record_part(struct multipart *m, unsigned n, const char *etag) {
+        if (n > m->parts) {
+                char **ne = realloc(m->etags, n * sizeof(char *));
+                if (!ne)
+                        return -ENOMEM;
+                for (unsigned i = m->parts; i < n; i++)
+                        ne[i] = NULL;
+                m->etags = ne;
+                m->parts = n;
+        }
+        free(m->etags[n - 1]);
+        return (m->etags[n - 1] = strdup(etag)) ? 0 : -ENOMEM;
+}
+
+/* Sends the next part, on the store's own transfer. */
+static int multipart_part(struct multipart *m, const char *buf, int fd, uint64_t off, uint64_t len, char *err,
+                          size_t errlen) {
+        struct s3_store *h = m->s->priv;
+        char etag[128];
+        int r = send_part(m, h->t, m->parts + 1, buf, fd, off, len, etag, err, errlen);
+
+        return r < 0 ? r : record_part(m, m->parts + 1, etag);
 }
 
 static int complete_field(const char *path, const char *text, size_t len, void *userdata) {
@@ -339,6 +374,8 @@ static int multipart_complete(struct multipart *m, char *err, size_t errlen) {
         for (unsigned i = 0; i < m->parts; i++) {
                 /* ETags are quoted hex from the server: nothing to escape,
                  * but refuse anything that would need it. */
+                if (!m->etags[i])
+                        return set_error(-EIO, err, errlen, "%s: %s: part %u missing", s->name, m->key, i + 1);
                 if (strpbrk(m->etags[i], "<>&"))
                         return set_error(-EIO, err, errlen, "%s: %s: odd ETag from the server", s->name, m->key);
                 len += (size_t) snprintf(xml + len, cap - len, "<Part><PartNumber>%u</PartNumber><ETag>%s</ETag></Part>",
@@ -575,53 +612,182 @@ static int put_file(struct vmc_store *s, const char *key, int fd, uint64_t total
         return r;
 }
 
-/* A stream of unknown length: parts read one ahead (two buffers), so that
- * reading the next part and sending this one overlap. */
-static int put_stream(struct vmc_store *s, const char *key, struct vmc_stream *in, char *err, size_t errlen) {
-        struct multipart m = { .s = s, .key = key };
-        struct vmc_readahead *ra = NULL;
-        uint64_t sent = 0;
-        int r;
+/* A stream of unknown length, as a multipart upload sent by
+ * STREAM_SENDERS senders (this thread and more), each with its own buffer
+ * of PIPE_PART_SIZE and its own connection. They take turns reading the
+ * next part (so parts are numbered in stream order) and send their parts
+ * at once: one sender reads while the other sends, and when the producer
+ * is quicker than the store, two parts are in flight, which hides the
+ * store's time for each request (radosgw: tens of ms). */
+struct stream_upload {
+        struct vmc_store *s;
+        struct multipart m;
+        struct vmc_stream *in;
+        pthread_mutex_t read_lock;      /* held while a sender reads its part */
+        pthread_mutex_t lock;           /* m.etags, sent, the failure */
+        unsigned next_part;
+        bool eof;
+        uint64_t sent;
+        int error;                      /* the first failure, with its message */
+        char err[1024];
+};
 
-        r = vmc_readahead_start(in, PIPE_PART_SIZE, &ra);
-        if (r < 0)
-                return set_error(r, err, errlen, "%s: %s: cannot start reading the stream: %s", s->name, key,
-                                 strerror(-r));
+struct sender {
+        struct stream_upload *u;
+        struct vmc_transfer *t;
+        char *buf;
+        pthread_t thread;
+};
+
+static void stream_fail(struct stream_upload *u, int r, const char *err) {
+        pthread_mutex_lock(&u->lock);
+        if (!u->error) {
+                u->error = r;
+                snprintf(u->err, sizeof(u->err), "%s", *err ? err : strerror(-r));
+        }
+        pthread_mutex_unlock(&u->lock);
+}
+
+static bool stream_failed(struct stream_upload *u) {
+        pthread_mutex_lock(&u->lock);
+        bool f = u->error != 0;
+        pthread_mutex_unlock(&u->lock);
+        return f;
+}
+
+/* Reads the next part into buf: its number (0: nothing more) and length. */
+static int read_next_part(struct stream_upload *u, char *buf, unsigned *part, size_t *len) {
+        size_t got = 0;
+        ssize_t n = 0;
+        int r = 0;
+
+        *part = 0;
+        pthread_mutex_lock(&u->read_lock);
+        if (!u->eof && !stream_failed(u)) {
+                while (got < PIPE_PART_SIZE) {
+                        n = u->in->read(u->in->userdata, buf + got, PIPE_PART_SIZE - got);
+                        if (n <= 0)
+                                break;
+                        got += (size_t) n;
+                }
+                if (n < 0)
+                        r = (int) n;
+                else {
+                        u->eof = got < PIPE_PART_SIZE;
+                        if (got > 0 || u->next_part == 0)
+                                *part = ++u->next_part;
+                }
+        }
+        pthread_mutex_unlock(&u->read_lock);
+        *len = got;
+        return r;
+}
+
+static void *sender_run(void *userdata) {
+        struct sender *w = userdata;
+        struct stream_upload *u = w->u;
+        struct vmc_store *s = u->s;
+
         for (;;) {
-                const char *buf;
-                ssize_t n = vmc_readahead_next(ra, &buf);
-                if (n < 0) {
-                        r = set_error((int) n, err, errlen, "%s: reading the stream for %s: %s", s->name, key,
-                                      strerror((int) -n));
+                char err[1024] = "", etag[128];
+                unsigned part;
+                size_t len;
+                int r = read_next_part(u, w->buf, &part, &len);
+
+                if (r < 0) {
+                        snprintf(err, sizeof(err), "%s: reading the stream for %s: %s", s->name, u->m.key,
+                                 strerror(-r));
+                        stream_fail(u, r, err);
                         break;
                 }
-                if (!m.id && (size_t) n < PIPE_PART_SIZE) {
-                        /* It ended within the first part. */
-                        r = s3_put(s, key, buf, (size_t) n, err, errlen);
+                if (part == 0 || stream_failed(u))
                         break;
+                r = send_part(&u->m, w->t, part, w->buf, -1, 0, len, etag, err, sizeof(err));
+                if (r >= 0) {
+                        pthread_mutex_lock(&u->lock);
+                        r = record_part(&u->m, part, etag);
+                        u->sent += len;
+                        if (part % 32 == 0)
+                                log_info("%s: %s: %" PRIu64 " MiB sent", s->name, u->m.key, u->sent >> 20);
+                        pthread_mutex_unlock(&u->lock);
                 }
-                if (!m.id) {
-                        r = multipart_begin(&m, err, errlen);
-                        if (r < 0)
-                                break;
-                }
-                if (n > 0) {
-                        r = multipart_part(&m, buf, -1, 0, (uint64_t) n, err, errlen);
-                        if (r < 0)
-                                break;
-                        sent += (uint64_t) n;
-                        if (m.parts % 16 == 0)
-                                log_info("%s: %s: %" PRIu64 " MiB sent", s->name, key, sent >> 20);
-                }
-                if ((size_t) n < PIPE_PART_SIZE) {
-                        r = multipart_complete(&m, err, errlen);
+                if (r < 0) {
+                        stream_fail(u, r, err);
                         break;
                 }
         }
-        vmc_readahead_free(ra);
-        if (r < 0 && m.id)
-                (void) multipart_abort(&m);
-        multipart_done(&m);
+        return NULL;
+}
+
+static int put_stream(struct vmc_store *s, const char *key, struct vmc_stream *in, char *err, size_t errlen) {
+        struct s3_store *h = s->priv;
+        struct stream_upload u = { .s = s, .m = { .s = s, .key = key }, .in = in };
+        struct sender w[STREAM_SENDERS] = {};
+        unsigned started = 0, part;
+        size_t len;
+        int r;
+
+        pthread_mutex_init(&u.read_lock, NULL);
+        pthread_mutex_init(&u.lock, NULL);
+        for (unsigned i = 0; i < STREAM_SENDERS; i++) {
+                w[i] = (struct sender){ .u = &u, .t = i == 0 ? h->t : NULL };
+                if (!(w[i].buf = malloc(PIPE_PART_SIZE))) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+        }
+        /* The first part decides: a stream that ends within it is one PUT. */
+        r = read_next_part(&u, w[0].buf, &part, &len);
+        if (r < 0) {
+                r = set_error(r, err, errlen, "%s: reading the stream for %s: %s", s->name, key, strerror(-r));
+                goto out;
+        }
+        if (u.eof) {
+                r = s3_put(s, key, w[0].buf, len, err, errlen);
+                goto out;
+        }
+        r = multipart_begin(&u.m, err, errlen);
+        if (r < 0)
+                goto out;
+        {
+                char etag[128], perr[1024] = "";
+                r = send_part(&u.m, h->t, part, w[0].buf, -1, 0, len, etag, perr, sizeof(perr));
+                if (r >= 0)
+                        r = record_part(&u.m, part, etag);
+                if (r < 0)
+                        stream_fail(&u, r, perr);
+                u.sent = len;
+        }
+        /* The other senders, each on a connection of its own. */
+        for (unsigned i = 1; i < STREAM_SENDERS && !u.error; i++) {
+                char terr[256];
+                if (vmc_transfer_new(s->name, &s->opt, &w[i].t, terr, sizeof(terr)) < 0 ||
+                    pthread_create(&w[i].thread, NULL, sender_run, &w[i]) != 0) {
+                        vmc_transfer_free(w[i].t);
+                        w[i].t = NULL;
+                        break; /* fewer senders: slower, not wrong */
+                }
+                started++;
+        }
+        if (!u.error)
+                sender_run(&w[0]);
+        for (unsigned i = 1; i <= started; i++)
+                pthread_join(w[i].thread, NULL);
+        if (u.error)
+                r = set_error(u.error, err, errlen, "%s", u.err);
+        else
+                r = multipart_complete(&u.m, err, errlen);
+out:
+        if (r < 0 && u.m.id)
+                (void) multipart_abort(&u.m);
+        multipart_done(&u.m);
+        for (unsigned i = 0; i < STREAM_SENDERS; i++) {
+                if (i > 0)
+                        vmc_transfer_free(w[i].t);
+                free(w[i].buf);
+        }
+        pthread_mutex_destroy(&u.read_lock);
+        pthread_mutex_destroy(&u.lock);
         return r;
 }
 

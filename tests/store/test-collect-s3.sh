@@ -9,8 +9,8 @@
 # part again and completes, and one that always does gets the upload
 # aborted, the crash kept in the spool and no parts left behind.
 # Streams of unknown length (pipes) go through the same store code with
-# store-put: buffered parts, a last short part, an exact multiple, and a
-# stream shorter than a part.
+# store-put: 6 MiB parts sent by two senders, a last short part, an exact
+# multiple, and a stream shorter than a part.
 # Usage: test-collect-s3.sh VMCORED SHARED_DIR WORK_DIR STORE_PUT
 set -u
 vmcored=$1 shared=$2 work=$3 store_put=$4
@@ -121,15 +121,17 @@ check "multipart: stored as 3 parts (ETag ...-3)" grep -qiE '^etag: "[0-9a-f]{32
 check "multipart: content equals the spool's" cmp -s <(s3 GET "big/v1/crashes/$bid/vmcore") "$work/spool-big/$bid/vmcore"
 check "multipart: progress logged" grep -q "MiB sent" "$work/big.err"
 
-# ---- streams of unknown length: buffered 8 MiB parts ----
-for n in $(((20 << 20) + 12345)) $((16 << 20)) 1000 0; do
+# ---- streams of unknown length: 6 MiB parts, two senders ----
+for n in $(((18 << 20) + 12345)) $((12 << 20)) 1000 0; do
         head -c "$n" /dev/urandom >"$work/stream.in"
         got=$(cat "$work/stream.in" | "$store_put" --config "$work/s3.conf" --store "$(store stream)" "s/$n" 2>"$work/stream.err")
         check "stream of $n bytes: stored whole" test "$got" = "$n" || sed 's/^/    /' "$work/stream.err"
         check "stream of $n bytes: content equal" cmp -s <(s3 GET "stream/s/$n") "$work/stream.in"
 done
-check "stream: multipart for the long one (ETag ...-3)" grep -qiE '^etag: "[0-9a-f]{32}-3"' \
-        <(s3 GET "stream/s/$(((20 << 20) + 12345))" -I)
+check "stream: multipart for the long one (ETag ...-4)" grep -qiE '^etag: "[0-9a-f]{32}-4"' \
+        <(s3 GET "stream/s/$(((18 << 20) + 12345))" -I)
+check "stream: an exact multiple of the part size (ETag ...-2)" grep -qiE '^etag: "[0-9a-f]{32}-2"' \
+        <(s3 GET "stream/s/$((12 << 20))" -I)
 
 # ---- [upload] dump = unknown: ListObjectsV2 ----
 printf '{"crash_id":"20260101T000000Z-000000000000","dump":true}' >"$work/rec.json"
