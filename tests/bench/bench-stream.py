@@ -28,7 +28,7 @@ Usage: tests/bench/bench-stream.py [--size-gib N] [--dump-levels 31,1]
          [--vmcored PATH]
 Needs root, makedumpfile, xz, curl and radosgw (tests/store/radosgw.sh);
 RAM for the memstore (8 GiB) and disk in --work for the guest and a dump."""
-import argparse, os, re, shlex, shutil, signal, statistics, subprocess, sys, threading, time
+import resource, argparse, os, re, shlex, shutil, signal, statistics, subprocess, sys, threading, time
 import urllib.parse
 import xml.etree.ElementTree as ET
 
@@ -71,6 +71,22 @@ class Rgw:
 
     def stop(self):
         subprocess.run(['bash', RADOSGW_SH, 'stop', self.dir], stdout=subprocess.DEVNULL)
+
+    def cpu_s(self):
+        """CPU seconds used so far by this cluster's daemons (mon, osd, radosgw)."""
+        total = 0
+        conf = os.path.join(self.dir, 'ceph.conf').encode()
+        for pid in os.listdir('/proc'):
+            if not pid.isdigit():
+                continue
+            try:
+                if conf not in open(f'/proc/{pid}/cmdline', 'rb').read():
+                    continue
+                f = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()
+                total += int(f[11]) + int(f[12])
+            except OSError:
+                continue
+        return total / os.sysconf('SC_CLK_TCK')
 
     def url(self, prefix, endpoint=None):
         return f's3://{self.bucket}/{prefix}?endpoint={endpoint or self.endpoint}&region={self.region}'
@@ -185,12 +201,15 @@ class RssSampler(threading.Thread):
         return max(vals) / 1024 if vals else None
 
 
-def run_collect(a, conf, spool, url, log, env=None):
-    """One vmcored collect: wall time, peak RSS, stderr; fails unless it exits 0."""
+def run_collect(a, conf, spool, url, log, env=None, rgw=None):
+    """One vmcored collect: wall time, peak RSS, CPU time (vmcored and its
+    children; the store's daemons), stderr; fails unless it exits 0."""
     cmd = [a.vmcored, 'collect', '--config', conf, '--vmcore', a.big, '--store', url]
     if spool:
         cmd += ['--spool', spool]
     with open(log, 'w') as err:
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        store0 = rgw.cpu_s() if rgw else 0.0
         t = time.monotonic()
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True,
                              env=dict(os.environ, **(env or {})))
@@ -198,7 +217,10 @@ def run_collect(a, conf, spool, url, log, env=None):
         s.start()
         out, _ = p.communicate()
         wall = time.monotonic() - t
+        store_cpu = rgw.cpu_s() - store0 if rgw else 0.0
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         s.stop()
+    own_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     stderr = open(log).read()
     if p.returncode != 0:
         sys.stderr.write(f'$ {shlex.join(cmd)}\n{stderr[-4000:]}')
@@ -208,6 +230,7 @@ def run_collect(a, conf, spool, url, log, env=None):
         fail(f'collect logged no "dump streamed/sent" line ({log})')
     return {'wall': wall, 'dump_mib': float(m.group(2)), 'dump_s': float(m.group(3)),
             'crash_id': out.strip().splitlines()[-1] if out.strip() else None,
+            'cpu': own_cpu, 'store_cpu': store_cpu,
             'rss': s.main_kib / 1024, 'mdf': s.peak_mib('makedumpfile'),
             'child': s.peak_mib('vmcored'),
             'other': max([k / 1024 for c, k in s.desc.values() if c not in ('vmcored', 'makedumpfile')] or [0.0]),
@@ -231,7 +254,7 @@ def comparison(a, rgw, cred):
             # sequential: capture into the spool on disk, then upload the file
             prefix = f'seq-{level}-{i}'
             spool = os.path.join(a.work, f'spool-seq-{level}-{i}')
-            r = run_collect(a, seq_conf, spool, rgw.url(prefix), os.path.join(a.work, f'{prefix}.log'))
+            r = run_collect(a, seq_conf, spool, rgw.url(prefix), os.path.join(a.work, f'{prefix}.log'), rgw=rgw)
             vmcore = os.path.join(spool, r['crash_id'] or '', 'vmcore')
             r['spool_mib'] = os.path.getsize(vmcore) / MIB if os.path.exists(vmcore) else float('nan')
             res['seq'].append(r)
@@ -244,7 +267,7 @@ def comparison(a, rgw, cred):
             rt = os.path.join(a.work, f'rt-{level}-{i}')
             os.makedirs(rt, exist_ok=True)
             r = run_collect(a, stream_conf, None, rgw.url(prefix), os.path.join(a.work, f'{prefix}.log'),
-                            env={'RUNTIME_DIRECTORY': rt})
+                            env={'RUNTIME_DIRECTORY': rt}, rgw=rgw)
             res['stream'].append(r)
             rgw.delete_prefix(prefix)
             shutil.rmtree(rt)
@@ -272,6 +295,16 @@ def comparison(a, rgw, cred):
     print('  dump s: sequential = the upload of the spool file ("dump sent"), streamed = makedumpfile -F '
           'into the store ("dump streamed")')
     print('  RSS "-": no such process seen (the analysis child can end before the first 20 ms sample)\n')
+    ncpu = os.cpu_count()
+    print(f"CPU seconds (median): vmcored with makedumpfile, and the store's daemons on this same host; "
+          f"with {ncpu} CPUs no run can take less than their sum / {ncpu}")
+    for level in a.levels:
+        for mode in ('seq', 'stream'):
+            rs = results[level][mode]
+            own, store = med(r['cpu'] for r in rs), med(r['store_cpu'] for r in rs)
+            print(f"{level:>5d}  {'sequential' if mode == 'seq' else 'streamed':10s} vmcored+makedumpfile "
+                  f"{own:5.2f} s, store {store:5.2f} s, floor {(own + store) / ncpu:5.2f} s")
+    print()
     for level in a.levels:
         seq = med(r['wall'] for r in results[level]['seq'])
         st = med(r['wall'] for r in results[level]['stream'])
