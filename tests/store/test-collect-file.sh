@@ -9,8 +9,9 @@
 # Usage: test-collect-file.sh VMCORED SHARED_DIR WORK_DIR
 set -u
 vmcored=$1 shared=$2 work=$3
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 fixtures=$shared/fixtures/vmcores
-pass=0 fail=0
 
 if [ ! -d "$fixtures" ]; then
         echo "SKIP: $fixtures is missing: the collect tests did NOT run" >&2
@@ -21,10 +22,6 @@ for tool in makedumpfile xz python3 sha256sum; do
 done
 rm -rf "$work" && mkdir -p "$work"
 
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
-json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
 xz -dc "$fixtures/SYSRQ/vmcore.elf.xz" >"$work/sysrq.elf"
 printf '# defaults\n' >"$work/empty.conf"

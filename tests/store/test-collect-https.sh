@@ -10,8 +10,8 @@
 set -u
 vmcored=$1 shared=$2 work=$3 store_put=$4
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 fixtures=$shared/fixtures/vmcores
-pass=0 fail=0
 
 if [ ! -d "$fixtures" ]; then
         echo "SKIP: $fixtures is missing: the HTTPS store tests did NOT run" >&2
@@ -25,10 +25,6 @@ srv=$work/server
 trap 'bash "$here/https-server.sh" stop "$srv"' EXIT
 port=$(bash "$here/https-server.sh" start "$srv" "pw-$$" "T0KEN-$$") || { echo "FAIL: nginx did not start"; exit 1; }
 
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
-json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 secret() { printf "$1" >"$2" && chmod 0600 "$2"; }
 
 xz -dc "$fixtures/SYSRQ/vmcore.elf.xz" >"$work/sysrq.elf"

@@ -15,8 +15,8 @@
 set -u
 vmcored=$1 shared=$2 work=$3 store_put=$4
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 fixtures=$shared/fixtures/vmcores
-pass=0 fail=0
 
 if [ ! -d "$fixtures" ]; then
         echo "SKIP: $fixtures is missing: the S3 store tests did NOT run" >&2
@@ -27,7 +27,6 @@ for tool in radosgw ceph-mon ceph-osd curl makedumpfile xz python3 sha256sum; do
 done
 rm -rf "$work" && mkdir -p "$work"
 rgw=$work/rgw
-proxy_pid=
 cleanup() {
         [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null
         bash "$here/radosgw.sh" stop "$rgw"
@@ -36,17 +35,6 @@ trap cleanup EXIT
 bash "$here/radosgw.sh" start "$rgw" >/dev/null || { echo "FAIL: radosgw did not start"; exit 1; }
 . "$rgw/env"
 
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
-json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
-# s3 METHOD KEY [curl args]: a signed request to the bucket, as a check.
-s3() {
-        local m=$1 k=$2; shift 2
-        curl -sS --fail --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
-                -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -X "$m" "$S3_ENDPOINT/$S3_BUCKET/$k" "$@"
-}
-store() { echo "s3://$S3_BUCKET/$1?endpoint=${2:-$S3_ENDPOINT}&region=$S3_REGION"; }
 
 xz -dc "$fixtures/SYSRQ/vmcore.elf.xz" >"$work/sysrq.elf"
 printf 'access_key = %s\nsecret_key = %s\n' "$S3_ACCESS_KEY" "$S3_SECRET_KEY" >"$work/s3.cred"
@@ -161,13 +149,6 @@ check "wrong secret: probe says the server's reason" grep -q "HTTP 403 Signature
         --probe >/dev/null 2>"$work/nobucket.err"
 check "missing bucket: probe exit 1, says NoSuchBucket" grep -q "NoSuchBucket" "$work/nobucket.err"
 
-start_proxy() { # start_proxy RULE...: sets $proxy and $proxy_pid
-        [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null
-        exec 3< <(python3 "$here/fault-proxy.py" "${S3_ENDPOINT##*:}" "$@" 2>"$work/proxy.log")
-        proxy_pid=$!
-        read -r port <&3
-        proxy=http://127.0.0.1:$port
-}
 start_proxy 'PUT:partNumber=2&:500:1'
 "$vmcored" collect --config "$work/big.conf" --store "$(store retry "$proxy")" --vmcore "$work/big.kdump" \
         --spool "$work/spool-retry" >"$work/retry.out" 2>"$work/retry.err"

@@ -10,8 +10,8 @@
 set -u
 vmcored=$1 shared=$2 work=$3 store_put=$4
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 fixtures=$shared/fixtures/vmcores
-pass=0 fail=0
 
 if [ ! -d "$fixtures" ]; then
         echo "SKIP: $fixtures is missing: the SFTP store tests did NOT run" >&2
@@ -26,10 +26,6 @@ trap 'bash "$here/sshd-server.sh" stop "$srv"' EXIT
 bash "$here/sshd-server.sh" start "$srv" >/dev/null || { echo "FAIL: sshd did not start"; exit 1; }
 . "$srv/env"
 
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
-json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 conf() { # conf FILE URL-DIR [extra lines]
         local f=$1 d=$2; shift 2
         printf '[store]\nurl = sftp://%s@%s:%s%s\nssh_key = %s\nssh_host_key = %s\n[upload]\nretries = 2\n%b' \

@@ -19,8 +19,8 @@
 set -u
 vmcored=$1 shared=$2 work=$3
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 fixtures=$shared/fixtures/vmcores
-pass=0 fail=0
 
 if [ ! -d "$fixtures" ]; then
         echo "SKIP: $fixtures is missing: the vmcored run tests did NOT run" >&2
@@ -34,10 +34,6 @@ listener=
 cleanup() { [ -n "$listener" ] && kill "$listener" 2>/dev/null; }
 trap cleanup EXIT
 
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
-json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 listen() { # listen NAME: a notification socket; sets $sock, $msgs
         [ -n "$listener" ] && kill "$listener" 2>/dev/null
         sock=$work/$1.sock msgs=$work/$1.msgs

@@ -17,8 +17,8 @@
 set -u
 vmcored=$1 shared=$2 work=$3
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 fixtures=$shared/fixtures/vmcores
-pass=0 fail=0
 
 if [ ! -d "$fixtures" ]; then
         echo "SKIP: $fixtures is missing: the streaming tests did NOT run" >&2
@@ -29,7 +29,6 @@ for tool in radosgw ceph-mon ceph-osd curl makedumpfile xz python3 sha256sum; do
 done
 rm -rf "$work" && mkdir -p "$work"
 rgw=$work/rgw
-proxy_pid=
 mounts=()
 cleanup() {
         [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null
@@ -40,24 +39,6 @@ trap cleanup EXIT
 bash "$here/radosgw.sh" start "$rgw" >/dev/null || { echo "FAIL: radosgw did not start"; exit 1; }
 . "$rgw/env"
 
-ok() { pass=$((pass + 1)); echo "ok   $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
-json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
-s3() {
-        local m=$1 k=$2; shift 2
-        curl -sS --fail --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
-                -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' -X "$m" "$S3_ENDPOINT/$S3_BUCKET/$k" "$@"
-}
-store() { echo "s3://$S3_BUCKET/$1?endpoint=${2:-$S3_ENDPOINT}&region=$S3_REGION"; }
-start_proxy() { # start_proxy RULE...: sets $proxy and $proxy_pid
-        [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null
-        exec 3< <(python3 "$here/fault-proxy.py" "${S3_ENDPOINT##*:}" "$@" 2>"$work/proxy.log")
-        proxy_pid=$!
-        read -r port <&3
-        proxy=http://127.0.0.1:$port
-}
-no_uploads_open() { test -z "$(s3 GET '?uploads=' | grep -o '<UploadId>[^<]*')"; }
 
 xz -dc "$fixtures/SYSRQ/vmcore.elf.xz" >"$work/sysrq.elf"
 printf 'access_key = %s\nsecret_key = %s\n' "$S3_ACCESS_KEY" "$S3_SECRET_KEY" >"$work/s3.cred"
