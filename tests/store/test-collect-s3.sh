@@ -312,9 +312,16 @@ check "radosgw killed mid-upload: the open upload kept in the state" \
         test -n "$(json "$work/spool-rgwdown/$rid/state.json" 'd["upload_id"] or ""')"
 bash "$here/radosgw.sh" rgw-start "$rgw" >/dev/null 2>"$work/rgw-restart.err" || sed 's/^/    /' "$work/rgw-restart.err"
 mkdir -p "$work/empty-crash"
-"$vmcored" run --once --config "$work/once.conf" --store "$(store rgwdown)" --spool "$work/spool-rgwdown" \
-        --crash-dir "$work/empty-crash" >"$work/rgwdown-run.out" 2>"$work/rgwdown-run.err"
+exec 4< <(python3 "$here/notify-listen.py" "$work/notify.sock" "$work/notify.msgs")
+listener=$!
+read -r _ <&4
+NOTIFY_SOCKET=$work/notify.sock "$vmcored" run --once --config "$work/once.conf" --store "$(store rgwdown)" \
+        --spool "$work/spool-rgwdown" --crash-dir "$work/empty-crash" >"$work/rgwdown-run.out" 2>"$work/rgwdown-run.err"
 check "radosgw back: run --once exit 0" test $? -eq 0 || sed 's/^/    /' "$work/rgwdown-run.err"
+sleep 0.3
+kill "$listener" 2>/dev/null
+check "radosgw back: STATUS tells the dump's progress (uploading 1/1, N%)" \
+        grep -qE '^STATUS=uploading 1/1, ([4-9][0-9]|100)%' "$work/notify.msgs"
 check "radosgw back: went on with the same upload" grep -q "going on with the upload of an earlier run" "$work/rgwdown-run.err"
 check "radosgw back: objects equal a direct collect's" \
         cmp -s <(s3 GET "rgwdown/v1/crashes/$rid/MANIFEST.json") <(s3 GET "big/v1/crashes/$rid/MANIFEST.json")
