@@ -159,6 +159,12 @@ int vmc_credentials_load(const char *where, struct vmc_credentials *ret, char *e
                 r = set_error(n < 0 ? -errno : -EIO, err, errlen, "%s: cannot be read", c.source);
                 goto out;
         }
+        if (!*where && st.st_size == 0) {
+                /* The unit's LoadCredential= of an empty file that
+                 * tmpfiles.d made: no secrets configured (a file store). */
+                r = 0;
+                goto out;
+        }
         r = parse(&c, text, err, errlen);
         if (r >= 0) {
                 *ret = c;

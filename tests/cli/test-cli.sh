@@ -179,6 +179,11 @@ check "check-config: access_key without secret_key" 1 "$vmcored" check-config --
 mkdir -p "$tmp/creds" && printf 'token = t0ken-value\n' >"$tmp/creds/vmcored-store" && chmod 0400 "$tmp/creds/vmcored-store"
 CREDENTIALS_DIRECTORY=$tmp/creds check "check-config: systemd credential by default" 0 "$vmcored" check-config --config "$conf/empty.conf"
 contains "check-config: credential found" "$tmp/out" "$tmp/creds/vmcored-store (token)"
+# The unit loads /etc/vmcored/store.cred, which tmpfiles.d makes empty: no secrets.
+mkdir -p "$tmp/creds-empty" && : >"$tmp/creds-empty/vmcored-store" && chmod 0600 "$tmp/creds-empty/vmcored-store"
+CREDENTIALS_DIRECTORY=$tmp/creds-empty check "check-config: empty default systemd credential: no secrets" 0 "$vmcored" check-config --config "$conf/empty.conf"
+: >"$conf/cred-empty" && chmod 0600 "$conf/cred-empty"
+check "check-config: an empty credentials file named in the config is an error" 1 "$vmcored" check-config --config "$conf/empty.conf" --credentials "$conf/cred-empty"
 check "check-config: bare credential name without systemd" 1 "$vmcored" check-config --config "$conf/empty.conf" --credentials mycred
 contains "check-config: says CREDENTIALS_DIRECTORY" "$tmp/err" "CREDENTIALS_DIRECTORY"
 check "check-config: usage error" 2 "$vmcored" check-config --no-such-option
