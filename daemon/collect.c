@@ -362,7 +362,12 @@ static int choose_spool(struct collect *c) {
                 log_info("[capture] spool = none: report and log kept in %s, the dump streamed to the store",
                          c->spool_dir);
         } else {
-                snprintf(c->spool_dir, sizeof(c->spool_dir), "%s", cfg->spool);
+                char cwd[2048];
+                /* Kept as an absolute path: it is opened as a file:// store. */
+                if (cfg->spool[0] != '/' && getcwd(cwd, sizeof(cwd)))
+                        snprintf(c->spool_dir, sizeof(c->spool_dir), "%s/%s", cwd, cfg->spool);
+                else
+                        snprintf(c->spool_dir, sizeof(c->spool_dir), "%s", cfg->spool);
                 r = mkdir_parents(c->spool_dir, 0700);
                 if (r >= 0 && access(c->spool_dir, W_OK) < 0)
                         r = -errno;

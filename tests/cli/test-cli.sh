@@ -188,6 +188,12 @@ check "check-config: bare credential name without systemd" 1 "$vmcored" check-co
 contains "check-config: says CREDENTIALS_DIRECTORY" "$tmp/err" "CREDENTIALS_DIRECTORY"
 check "check-config: usage error" 2 "$vmcored" check-config --no-such-option
 
+# A relative --spool is taken from the current directory.
+vmcored_abs=$(cd "$(dirname "$vmcored")" && pwd)/$(basename "$vmcored")
+(cd "$tmp" && "$vmcored_abs" collect --config "$conf/empty.conf" --vmcore "$data/x86_64-6.1-bug-lkdtm.kdump" \
+        --spool rel-spool --store "file://$tmp/rel-store" >"$tmp/rel.out" 2>"$tmp/rel.err")
+check "collect: relative --spool works" 0 test -s "$tmp/rel-spool/$(cat "$tmp/rel.out")/state.json"
+
 # The bundled sample dump (a real kdump file cut down by
 # tests/data/prune-kdump.py): analysis, and collect into a store whose
 # directories do not exist yet, as on a fresh host.
