@@ -11,13 +11,20 @@
 #       (dpkg-deb -x linux-image-*.deb DIR), e.g. of an older release; without
 #       its headers there is no crash module, so only SYSRQ, OOM and INIT_EXIT
 #       work
+#   lab.sh setup ... [--module NAME]...
+#       also load these kernel modules at boot (with their dependencies)
 #   lab.sh run LAB KIND OUT [--mem MiB] [--crashkernel SIZE] [--capture SCRIPT]
-#              [--timeout SEC] [--append KERNEL_ARGS]
+#              [--timeout SEC] [--append KERNEL_ARGS] [--net GUESTFWD]... [--in DIR]
 #       boot a guest, load the capture kernel, crash it (KIND: SYSRQ, OOM,
 #       INIT_EXIT or a vmcored_crashtest kind: WARNING BUG NULL GPF_PACKET
 #       LIST_CORRUPT SOFTLOCKUP HUNG_TASK PANIC); the capture kernel runs
 #       SCRIPT OUTDIR with /proc/vmcore at hand. Results go to OUT/share/out/,
-#       the console to OUT/serial.log, timings to OUT/result.txt.
+#       the console to OUT/serial.log, timings to OUT/result.txt. With --net,
+#       a virtio NIC on QEMU's user-mode network, restricted (no way out)
+#       but for each guestfwd=GUESTFWD rule (tcp:10.0.2.100:80-tcp:127.0.0.1:PORT
+#       lets the guest reach a server on the host); the guest's address is
+#       10.0.2.15/24, set up by the capture script. --in DIR is copied to the share as
+#       in/ (the capture script finds it at /mnt/in).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 crashmod=$here/../crashmod
@@ -53,6 +60,7 @@ cmd_setup() {
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--binary) extra+=(--binary "$2"); shift 2 ;;
+		--module) extra+=(--module "$2"); shift 2 ;;
 		--kernel-root) kroot=$(cd "$2" && pwd); shift 2 ;;
 		*) echo "lab setup: unknown option $1" >&2; return 2 ;;
 		esac
@@ -86,9 +94,11 @@ cmd_setup() {
 cmd_run() {
 	local lab=$1 kind=$2 out=$3
 	shift 3
-	local mem=512 ck=192M capture="" timeout=300 append=""
+	local mem=512 ck=192M capture="" timeout=300 append="" net=() input=""
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--net) net+=("$2"); shift 2 ;;
+		--in) input=$2; shift 2 ;;
 		--mem) mem=$2; shift 2 ;;
 		--crashkernel) ck=$2; shift 2 ;;
 		--capture) capture=$2; shift 2 ;;
@@ -103,7 +113,14 @@ cmd_run() {
 	echo "console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=-1 oops=panic no_timer_check" \
 		> "$out/share/capture.cmdline"
 	[ -n "$capture" ] && install -m 755 "$capture" "$out/share/capture.sh"
+	[ -n "$input" ] && cp -a "$input" "$out/share/in"
 
+	local netargs=()
+	if [ ${#net[@]} -gt 0 ]; then
+		local spec="user,id=n0,restrict=on" fwd
+		for fwd in "${net[@]}"; do spec="$spec,guestfwd=$fwd"; done
+		netargs=(-netdev "$spec" -device virtio-net-pci,netdev=n0)
+	fi
 	local start end rc=0
 	start=$(date +%s.%N)
 	timeout -k 10 "$timeout" qemu-system-x86_64 -M pc -accel tcg -cpu max,la57=off -smp 1 \
@@ -112,7 +129,7 @@ cmd_run() {
 		-append "console=ttyS0 panic=-1 oops=panic crashkernel=$ck loglevel=7 no_timer_check lab_kind=$kind $append" \
 		-serial "file:$out/serial.log" \
 		-virtfs "local,path=$out/share,mount_tag=host0,security_model=none" \
-		</dev/null >"$out/qemu.log" 2>&1 || rc=$?
+		"${netargs[@]}" </dev/null >"$out/qemu.log" 2>&1 || rc=$?
 	end=$(date +%s.%N)
 	rm -f "$out/share/vmlinuz" "$out/share/initrd.img"
 	local capture_done=no

@@ -66,11 +66,13 @@ for ko in "${kos[@]}"; do
 done
 printf '%s\n' "${order[@]}" > "$root/lib/modules/load.list"
 
-# add_binary FILE[=DST]: the program and its shared libraries.
+# add_binary FILE[=DST]: the program and its shared libraries, without
+# their debug information (as dracut installs them).
 add_binary() {
 	local f=${1%%=*} dst=${1#*=} lib
 	mkdir -p "$root$(dirname "$dst")"
 	cp -L "$f" "$root$dst"
+	if command -v strip >/dev/null; then strip --strip-debug "$root$dst" 2>/dev/null || true; fi
 	for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*' | sort -u); do
 		[ -e "$root$lib" ] && continue
 		mkdir -p "$root$(dirname "$lib")"

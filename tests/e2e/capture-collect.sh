@@ -1,0 +1,23 @@
+#!/bin/sh
+# Capture-kernel job of the e2e store test: vmcored collect is the whole
+# capture job. The guest reaches radosgw on the host through QEMU's
+# guestfwd (10.0.2.100:8080); the settings and the store's secrets come in
+# /mnt/in. MemAvailable is sampled while vmcored runs.
+# Usage (in the capture kernel): capture-collect.sh OUTDIR
+out=$1
+up() { cut -d' ' -f1 /proc/uptime; }
+ip link set lo up
+ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0
+echo "net_rc=$?" >>"$out/rc.txt"
+grep MemAvailable /proc/meminfo | awk '{ print "memavail_before_kib=" $2 }' >>"$out/rc.txt"
+( while :; do awk '/^MemAvailable/ { print $2 }' /proc/meminfo; sleep 0.1; done ) >"$out/memavail.txt" &
+sampler=$!
+t0=$(up)
+vmcored collect --config /mnt/in/vmcored.conf --spool /tmp/spool >"$out/collect.out" 2>"$out/collect.err"
+echo "collect_rc=$?" >>"$out/rc.txt"
+t1=$(up)
+kill "$sampler"
+echo "collect_s=$(echo "$t1 $t0" | awk '{ printf "%.2f", $1 - $2 }')" >>"$out/rc.txt"
+# What the spool kept, for the host to check that nothing was left half-done.
+mkdir -p "$out/spool" && cp /tmp/spool/*/state.json "$out/spool/" 2>/dev/null
+ls -la /tmp/spool/* >"$out/spool.ls" 2>&1
