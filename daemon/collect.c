@@ -50,6 +50,9 @@ static void help(void) {
                "\n"
                "Options:\n"
                "      --vmcore PATH       collect from a saved dump instead of /proc/vmcore\n"
+               "      --fingerprint-only  store fingerprint, report and log, and leave the dump to\n"
+               "                          kdump-tools or kdump-utils (vmcored run stores it on the\n"
+               "                          next boot)\n"
                "      --config FILE       the configuration file (default %s)\n"
                "      --store URL         [store] url: s3://BUCKET/PREFIX?endpoint=..., https://HOST/PATH,\n"
                "                          sftp://USER@HOST/DIR or file:///DIR\n"
@@ -84,16 +87,25 @@ struct collect {
         bool stream_only;               /* no disk for the dump: it is streamed */
         bool spool_full;
         bool in_place;                  /* a saved dump is linked from the spool, not copied */
+        bool fingerprint_only;          /* the first stages only; a kdump tool saves the dump */
         double t0;
         char err[1024];
 };
 
 /* ---- analysis, in a child: reading a corrupt dump may crash ---- */
 
+/* The first analysis of a crash stays: the store may have its report
+ * already (collect --fingerprint-only read /proc/vmcore, the next boot's
+ * ingest reads the dump a kdump tool saved, and the two reports say
+ * different things about the dump's format), and MANIFEST must describe
+ * what the store has. */
 static int write_spool(struct collect *c, const char *file, const char *data, size_t len) {
-        _cleanup_free_ char *key = NULL;
-        if (asprintf(&key, "%s/%s", c->crash_id, file) < 0)
+        _cleanup_free_ char *key = NULL, *path = NULL;
+        if (asprintf(&key, "%s/%s", c->crash_id, file) < 0 ||
+            asprintf(&path, "%s/%s/%s", c->spool_dir, c->crash_id, file) < 0)
                 return -ENOMEM;
+        if (access(path, F_OK) == 0)
+                return 0;
         return vmc_store_put(c->spool, key, data, len, c->err, sizeof(c->err));
 }
 
@@ -478,6 +490,23 @@ static int run(struct collect *c) {
                 vmc_upload_failed(&u, dirfd, &s, r);
         }
 
+        if (c->fingerprint_only) {
+                /* A kdump tool saves the dump after us; vmcored run finds
+                 * it on the next boot (the crash id comes from the dump's
+                 * contents, so it is this crash's) and stores it then. */
+                if ((s.dump == VMC_DUMP_WANTED || s.dump == VMC_DUMP_UNDECIDED) && !s.captured) {
+                        s.dump_elsewhere = true;
+                        r = vmc_spool_state_save(dirfd, &s);
+                        if (r < 0)
+                                log_error_errno(r, "spool %s/%s", c->spool_dir, c->crash_id);
+                }
+                log_info("crash %s: %s; the dump is left to the kdump tool, and vmcored run stores it on the next "
+                         "boot", c->crash_id, stored ? "fingerprint, report and log stored" : "kept in the spool");
+                printf("%s\n", c->crash_id);
+                ret = stored ? 0 : EXIT_SPOOLED;
+                goto out;
+        }
+
         /* The dump is captured even when the store is away (and then
          * whatever the policy would say): the next boot uploads it from the
          * spool. Without a disk for it, it goes straight to the store. */
@@ -496,6 +525,9 @@ static int run(struct collect *c) {
                         }
                 } else if (r >= 0) {
                         s.captured = true;
+                        /* Of the dump captured now (a fingerprint-only
+                         * collect read /proc/vmcore; this is the saved dump). */
+                        snprintf(s.source_format, sizeof(s.source_format), "%s", c->dump_format);
                         snprintf(s.dump_format, sizeof(s.dump_format), "%s", filtered ? "kdump-compressed" : c->dump_format);
                         s.dump_level = filtered ? (int) level : -1;
                         snprintf(s.compression, sizeof(s.compression), "%s", filtered ? cfg->compression : "");
@@ -556,10 +588,11 @@ out:
 }
 
 int cmd_collect(int argc, char **argv) {
-        enum { ARG_VMCORE = 0x200 };
+        enum { ARG_VMCORE = 0x200, ARG_FINGERPRINT_ONLY };
         static const struct option options[] = {
                 VMC_SETTINGS_OPTIONS,
                 { "vmcore", required_argument, NULL, ARG_VMCORE },
+                { "fingerprint-only", no_argument, NULL, ARG_FINGERPRINT_ONLY },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -574,6 +607,10 @@ int cmd_collect(int argc, char **argv) {
                 }
                 if (opt == ARG_VMCORE) {
                         c.vmcore = optarg;
+                        continue;
+                }
+                if (opt == ARG_FINGERPRINT_ONLY) {
+                        c.fingerprint_only = true;
                         continue;
                 }
                 r = vmc_settings_option(&c.st, opt, optarg);

@@ -309,7 +309,7 @@ int cmd_run(int argc, char **argv) {
 
         for (;;) {
                 struct vmc_drain d = { .st = &rn.st, .spool = rn.spool, .cancel = &stop_requested,
-                                       .progress = progress, .userdata = &rn };
+                                       .progress = progress, .userdata = &rn, .tool_dumps_ingested = true };
                 struct vmc_drain_result res = {};
 
                 status("scanning %s for crashes", rn.st.cfg.crash_dir);

@@ -188,6 +188,13 @@ int vmc_spool_drain(struct vmc_drain *d, struct vmc_drain_result *ret) {
                         close(dirfd);
                         continue;
                 }
+                if (s.dump_elsewhere && !s.captured && s.dump == VMC_DUMP_WANTED && !d->tool_dumps_ingested) {
+                        log_info("crash %s: waiting for vmcored run to attach the dump the kdump tool saved",
+                                 s.crash_id);
+                        ret->left++;
+                        close(dirfd);
+                        continue;
+                }
                 p.index++;
                 if (d->progress)
                         d->progress(d->userdata, p.index, p.n, 0);

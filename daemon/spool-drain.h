@@ -17,6 +17,10 @@ struct vmc_drain {
         /* Set by a signal handler: stop at the next safe point (between
          * crashes, or the transfer in progress, which the next run resumes). */
         volatile sig_atomic_t *cancel;
+        /* vmcored run has just looked for the dumps kdump tools saved: a
+         * crash collected --fingerprint-only whose dump it did not find is
+         * stored without it. Otherwise such a crash waits for run. */
+        bool tool_dumps_ingested;
         /* Called as the work goes: crash index of n (from 1), and the
          * percentage of that crash's dump sent (0 before it). */
         void (*progress)(void *userdata, unsigned index, unsigned n, unsigned percent);

@@ -128,6 +128,8 @@ int vmc_spool_state_load(int crash_dirfd, struct vmc_spool_state *ret, char *err
                 r = copy_string(o, "lost", s.lost, sizeof(s.lost), false);
         if (r >= 0 && json_object_object_get_ex(o, "streamed", &v))
                 s.streamed = json_object_get_boolean(v);
+        if (r >= 0 && json_object_object_get_ex(o, "dump_elsewhere", &v))
+                s.dump_elsewhere = json_object_get_boolean(v);
         if (r >= 0 && json_object_object_get_ex(o, "dump_size", &v))
                 s.dump_size = (uint64_t) json_object_get_int64(v);
         s.dump_level = -1;
@@ -190,6 +192,7 @@ int vmc_spool_state_save(int crash_dirfd, struct vmc_spool_state *s) {
         json_object_object_add(o, "dump_format", *s->dump_format ? json_object_new_string(s->dump_format) : NULL);
         json_object_object_add(o, "dump_level", s->dump_level >= 0 ? json_object_new_int(s->dump_level) : NULL);
         json_object_object_add(o, "compression", *s->compression ? json_object_new_string(s->compression) : NULL);
+        json_object_object_add(o, "dump_elsewhere", json_object_new_boolean(s->dump_elsewhere));
         json_object_object_add(o, "streamed", json_object_new_boolean(s->streamed));
         json_object_object_add(o, "dump_size", s->streamed ? json_object_new_int64((int64_t) s->dump_size) : NULL);
         json_object_object_add(o, "dump_sha256", *s->dump_sha256 ? json_object_new_string(s->dump_sha256) : NULL);

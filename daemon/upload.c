@@ -341,7 +341,9 @@ int vmc_upload_rest(struct vmc_upload *u, int dirfd, struct vmc_spool_state *s) 
                  * there is stored, and says so. */
                 s->dump = VMC_DUMP_FAILED;
                 if (!*s->lost)
-                        snprintf(s->lost, sizeof(s->lost), "the dump: collect was stopped before its capture finished");
+                        snprintf(s->lost, sizeof(s->lost), "%s",
+                                 s->dump_elsewhere ? "the dump: the kdump tool saved none that vmcored run found"
+                                                   : "the dump: collect was stopped before its capture finished");
         }
         if (r >= 0 && s->dump == VMC_DUMP_WANTED && !s->stored[VMC_STAGE_VMCORE])
                 r = store_dump(u, dirfd, s);

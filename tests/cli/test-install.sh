@@ -18,6 +18,9 @@ check "installed: the binary" has '/bin/vmcored$'
 check "installed: vmcored(8)" has '/man8/vmcored\.8$'
 check "installed: vmcored.conf(5)" has '/man5/vmcored\.conf\.5$'
 check "installed: the configuration" has '/vmcored/vmcored\.conf$'
+pre=$(grep '/vmcored-kdump-pre$' "$work/files")
+check "installed: the kdump_pre hook, a link to the installed vmcored" \
+        test -n "$pre" -a "$(readlink "$work/dest$pre")" = "$(grep '/bin/vmcored$' "$work/files")"
 if command -v systemd-analyze >/dev/null && pkg-config --exists systemd; then
         unitdir=$(pkg-config --variable=systemdsystemunitdir systemd)
         tmpfilesdir=$(pkg-config --variable=tmpfilesdir systemd)
@@ -34,6 +37,15 @@ if command -v systemd-analyze >/dev/null && pkg-config --exists systemd; then
         check "unit: Type=notify, hardened, loads the store credential" \
                 grep -qxF "Type=notify" "$unit" -a -n "$(grep -xF ProtectSystem=strict "$unit")" \
                 -a -n "$(grep -xF LoadCredential=vmcored-store:/etc/vmcored/store.cred "$unit")"
+        kt=$work/dest$unitdir/vmcored-kdump-tools.service
+        sed "s|$bin|$work/dest$bin|" "$kt" >"$work/vmcored-kdump-tools.service"
+        systemd-analyze verify "$work/vmcored-kdump-tools.service" >"$work/verify-kt.log" 2>&1
+        check "kdump-tools unit: systemd-analyze verify has nothing to say about it" \
+                test -z "$(grep -v "man vmcored" "$work/verify-kt.log")" || sed 's/^/    /' "$work/verify-kt.log"
+        check "kdump-tools unit: fingerprint only, before kdump-tools-dump, never failing it" \
+                grep -qx "ExecStart=-$bin collect --fingerprint-only" "$kt" -a -n "$(grep -x Before=kdump-tools-dump.service "$kt")"
+        check "kdump-tools drop-in pulls the unit in" \
+                grep -qx "Wants=vmcored-kdump-tools.service" "$work/dest$unitdir/kdump-tools-dump.service.d/vmcored.conf"
         mkdir -p "$work/root"
         systemd-tmpfiles --create --root="$work/root" "$work/dest$tmpfilesdir/vmcored.conf" >"$work/tmpfiles.log" 2>&1
         check "tmpfiles.d: applies cleanly" test $? -eq 0 || sed 's/^/    /' "$work/tmpfiles.log"

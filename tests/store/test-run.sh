@@ -14,7 +14,10 @@
 #    exit 0, nothing marked ingested; the next run ingests it whole;
 #  - SIGTERM to the idle daemon: it stops at once;
 #  - vmcored upload on a terminal draws a progress bar;
-#  - a crash directory another process holds (flock) is left alone.
+#  - a crash directory another process holds (flock) is left alone;
+#  - fingerprint first (vmcored-kdump-pre, collect --fingerprint-only): the
+#    crash waits for its dump, which run attaches on the next boot from the
+#    directory kdump-tools saved, or stores it without one, saying why.
 # Usage: test-run.sh VMCORED SHARED_DIR WORK_DIR
 set -u
 vmcored=$1 shared=$2 work=$3
@@ -195,6 +198,55 @@ check "locked crash: nothing stored" test ! -e "$work/store6/v1/crashes/$lid"
 wait "$holder"
 "$vmcored" upload --config "$work/empty.conf" --spool "$spool4" --store "file://$work/store6" >/dev/null 2>"$work/busy2.err"
 check "lock released: upload stores it" test $? -eq 0 -a -s "$work/store6/v1/crashes/$lid/MANIFEST.json"
+
+# ---- fingerprint first (kdump_pre, or the kdump-tools capture unit), the dump by the kdump tool ----
+crash5=$work/crash5 spool5=$work/spool5
+mkdir -p "$work/hook" "$crash5"
+ln -sf "$(cd "$(dirname "$vmcored")" && pwd)/$(basename "$vmcored")" "$work/hook/vmcored-kdump-pre"
+"$work/hook/vmcored-kdump-pre" --config "$work/empty.conf" --vmcore "$ke/dump.202611220513" --spool "$spool5" \
+        --store "file://$work/store7" >"$work/pre.out" 2>"$work/pre.err"
+check "kdump_pre: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/pre.err"
+pid5=$(cat "$work/pre.out")
+check "kdump_pre: fingerprint, report and log stored at once" \
+        test -s "$work/store7/v1/crashes/$pid5/report.json" -a -s "$work/store7/v1/crashes/$pid5/dmesg.txt" \
+        -a -n "$(ls "$work/store7/v1/fingerprints/"*/"$pid5.json" 2>/dev/null)"
+check "kdump_pre: no dump captured, not complete" \
+        test ! -e "$spool5/$pid5/vmcore" -a ! -e "$work/store7/v1/crashes/$pid5/MANIFEST.json"
+check "kdump_pre: the state says the kdump tool has the dump" \
+        test "$(json "$spool5/$pid5/state.json" '(d["dump_elsewhere"], d["captured"])')" = "(True, False)"
+PATH=/nonexistent "$work/hook/vmcored-kdump-pre" --config "$work/nonexistent.conf" --vmcore "$ke/dump.202611220513" \
+        --spool "$spool5" >/dev/null 2>"$work/pre-bad.err"
+check "kdump_pre: exit 0 even when collect fails (kdump must still save the dump)" test $? -eq 0
+"$vmcored" upload --config "$work/empty.conf" --spool "$spool5" --store "file://$work/store7" >/dev/null 2>"$work/pre-upload.err"
+check "upload before run: the crash waits for its dump (exit 4)" test $? -eq 4
+check "upload before run: says so, stores nothing more" \
+        test -n "$(grep "waiting for vmcored run to attach the dump" "$work/pre-upload.err")" -a ! -e "$work/store7/v1/crashes/$pid5/MANIFEST.json"
+# kdump-tools saves the dump (makedumpfile -l -d 31, as its default
+# core_collector) into /var/crash/<stamp>/.
+mkdir -p "$crash5/202611221200"
+makedumpfile -l -d 31 "$ke/dump.202611220513" "$crash5/202611221200/dump.202611221200" >/dev/null 2>&1
+"$vmcored" run --once --config "$work/empty.conf" --crash-dir "$crash5" --spool "$spool5" \
+        --store "file://$work/store7" >"$work/pre-run.out" 2>"$work/pre-run.err"
+check "next boot: run --once attaches the kdump-tools dump to the crash (exit 0)" test $? -eq 0 || sed 's/^/    /' "$work/pre-run.err"
+check "next boot: the same crash, no second one" test "$(ls "$work/store7/v1/crashes")" = "$pid5"
+check "next boot: complete, with the dump kdump-tools saved" test \
+        "$(json "$work/store7/v1/crashes/$pid5/MANIFEST.json" '(d["dump"]["format"], d["dump"]["source_format"])')" = \
+        "('kdump-compressed', 'kdump-compressed')"
+check "next boot: the stored report is the first one, and MANIFEST matches it" test \
+        "$(json "$work/store7/v1/crashes/$pid5/MANIFEST.json" 'd["files"]["report.json"]["sha256"]')" = \
+        "$(sha256sum <"$work/store7/v1/crashes/$pid5/report.json" | cut -d' ' -f1)"
+check "next boot: the stored dump is kdump-tools' file" cmp -s "$work/store7/v1/crashes/$pid5/vmcore" "$crash5/202611221200/dump.202611221200"
+# The kdump tool saved nothing: the next boot stores the crash without a dump, and says why.
+crash6=$work/crash6 spool6=$work/spool6
+mkdir -p "$crash6"
+"$work/hook/vmcored-kdump-pre" --config "$work/empty.conf" --vmcore "$ku/vmcore" --spool "$spool6" \
+        --store "file://$work/store8" >"$work/pre6.out" 2>/dev/null
+"$vmcored" run --once --config "$work/empty.conf" --crash-dir "$crash6" --spool "$spool6" \
+        --store "file://$work/store8" >/dev/null 2>"$work/pre6-run.err"
+check "no dump saved by the tool: run --once exit 0" test $? -eq 0 || sed 's/^/    /' "$work/pre6-run.err"
+check "no dump saved by the tool: stored without it, saying why" test \
+        "$(json "$work/store8/v1/crashes/$(cat "$work/pre6.out")/MANIFEST.json" '(d["dump"], d["lost"])')" = \
+        "(None, 'the dump: the kdump tool saved none that vmcored run found')"
 
 echo "run: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

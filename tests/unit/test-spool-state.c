@@ -60,6 +60,7 @@ static void test_round_trip(void **state) {
         snprintf(s.compression, sizeof(s.compression), "lzo");
         snprintf(s.upload_id, sizeof(s.upload_id), "2~fTqY7Bn0a8_ZxM");
         s.streamed = true;
+        s.dump_elsewhere = true;
         s.dump_size = 5000000000ULL;
         snprintf(s.dump_sha256, sizeof(s.dump_sha256), "%064d", 7);
         snprintf(s.lost, sizeof(s.lost), "the spool's disk is full");
@@ -81,6 +82,7 @@ static void test_round_trip(void **state) {
         assert_string_equal(back.compression, "lzo");
         assert_string_equal(back.upload_id, "2~fTqY7Bn0a8_ZxM");
         assert_true(back.streamed);
+        assert_true(back.dump_elsewhere);
         assert_true(back.dump_size == 5000000000ULL);
         assert_string_equal(back.dump_sha256, s.dump_sha256);
         assert_string_equal(back.lost, "the spool's disk is full");
