@@ -61,6 +61,8 @@ static void help(void) {
                "      --crash-dir DIR     [capture] crash_dir\n"
                "  -h, --help              show this help\n"
                "\n"
+               "Prints the crash id (also with exit status 4 and 5).\n"
+               "\n"
                "Exit status: 0 the crash is complete in the store (or was already), 1 nothing\n"
                "could be kept (no readable dump, bad configuration), 2 usage error, 4 kept in\n"
                "the spool but not (all) stored, 5 report and log stored but the dump could not\n"
@@ -476,7 +478,6 @@ static int run(struct collect *c) {
                                 s.stored[i] = true;
                         (void) vmc_spool_state_save(dirfd, &s);
                         log_info("crash %s is already complete in %s", c->crash_id, vmc_store_name(c->store));
-                        printf("%s\n", c->crash_id);
                         ret = 0;
                         goto out;
                 }
@@ -502,7 +503,6 @@ static int run(struct collect *c) {
                 }
                 log_info("crash %s: %s; the dump is left to the kdump tool, and vmcored run stores it on the next "
                          "boot", c->crash_id, stored ? "fingerprint, report and log stored" : "kept in the spool");
-                printf("%s\n", c->crash_id);
                 ret = stored ? 0 : EXIT_SPOOLED;
                 goto out;
         }
@@ -579,9 +579,12 @@ static int run(struct collect *c) {
                 goto out;
         }
         log_info("crash %s complete in %s (%.0f ms)", c->crash_id, vmc_store_name(c->store), now_ms() - c->t0);
-        printf("%s\n", c->crash_id);
         ret = 0;
 out:
+        /* The crash's id, whether it is complete, kept in the spool or
+         * stored without its dump: what to look for in the store. */
+        if (ret == 0 || ret == EXIT_SPOOLED || ret == EXIT_NO_DUMP)
+                printf("%s\n", c->crash_id);
         if (dirfd >= 0)
                 close(dirfd);
         return ret;

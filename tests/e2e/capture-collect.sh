@@ -6,6 +6,14 @@
 # Usage (in the capture kernel): capture-collect.sh OUTDIR
 out=$1
 up() { cut -d' ' -f1 /proc/uptime; }
+# /mnt/in/disk: the spool goes on the guest's disk (/dev/vda), which the
+# next boot (nextboot-run.sh) finds again.
+spool=/tmp/spool
+if [ -e /mnt/in/disk ]; then
+	i=0; while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done  # the driver probes in the background
+	mkdir -p /var/crash && mount -t ext4 /dev/vda /var/crash && spool=/var/crash/vmcored
+	echo "disk_rc=$?" >>"$out/rc.txt"
+fi
 ip link set lo up
 ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0
 echo "net_rc=$?" >>"$out/rc.txt"
@@ -13,11 +21,12 @@ grep MemAvailable /proc/meminfo | awk '{ print "memavail_before_kib=" $2 }' >>"$
 ( while :; do awk '/^MemAvailable/ { print $2 }' /proc/meminfo; sleep 0.1; done ) >"$out/memavail.txt" &
 sampler=$!
 t0=$(up)
-vmcored collect --config /mnt/in/vmcored.conf --spool /tmp/spool >"$out/collect.out" 2>"$out/collect.err"
+vmcored collect --config /mnt/in/vmcored.conf --spool "$spool" >"$out/collect.out" 2>"$out/collect.err"
 echo "collect_rc=$?" >>"$out/rc.txt"
 t1=$(up)
 kill "$sampler"
 echo "collect_s=$(echo "$t1 $t0" | awk '{ printf "%.2f", $1 - $2 }')" >>"$out/rc.txt"
 # What the spool kept, for the host to check that nothing was left half-done.
-mkdir -p "$out/spool" && cp /tmp/spool/*/state.json "$out/spool/" 2>/dev/null
-ls -la /tmp/spool/* >"$out/spool.ls" 2>&1
+mkdir -p "$out/spool" && cp "$spool"/*/state.json "$out/spool/" 2>/dev/null
+ls -la "$spool"/* >"$out/spool.ls" 2>&1
+[ "$spool" = /tmp/spool ] || umount /var/crash

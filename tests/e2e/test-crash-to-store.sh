@@ -13,7 +13,9 @@
 # complete crash in the store (host clock: the console's "triggering" line,
 # and the store polled every 0.2 s), the capture kernel's lowest
 # MemAvailable while vmcored ran, and the initramfs size with and without
-# vmcored.
+# vmcored. The store unreachable from the capture kernel: the spool stays
+# on the guest's virtio disk, and the next boot of the same guest stores the
+# crash with vmcored run.
 # Usage: test-crash-to-store.sh VMCORED SHARED_DIR WORK_DIR [KIND...]
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -52,10 +54,11 @@ bash "$store_dir/radosgw.sh" start "$rgw" >/dev/null || { echo "FAIL: radosgw di
 # loads with dlopen for network stores, and the NIC driver. Built once
 # without vmcored too, for the size it adds.
 libdir=$(dirname "$(ldconfig -p | awk '/libcurl\.so\.4 .*x86-64/ { print $NF; exit }')")
-if ! "$here/lab/lab.sh" setup "$work/lab" --module virtio_net \
+mods=(--module virtio_net --module virtio_blk --module crc32c_generic --module ext4)
+if ! "$here/lab/lab.sh" setup "$work/lab" "${mods[@]}" \
                 --binary "$vmcored=/usr/bin/vmcored" --binary "$libdir/libcurl.so.4" \
                 --binary "$libdir/libexpat.so.1" >"$work/setup.log" 2>&1 ||
-        ! "$here/lab/lab.sh" setup "$work/lab-base" --module virtio_net >"$work/setup-base.log" 2>&1; then
+        ! "$here/lab/lab.sh" setup "$work/lab-base" "${mods[@]}" >"$work/setup-base.log" 2>&1; then
         cat "$work/setup.log" "$work/setup-base.log"
         echo "FAIL lab setup"
         echo "0 passed, 1 failed"
@@ -133,6 +136,45 @@ for kind in "${kinds[@]}"; do
                      "lowest while it ran $((minavail / 1024)) MiB; dump $(stat -c %s "$run/got/vmcore") bytes" | tee -a "$work/figures.txt"
         fi
 done
+
+# ---- the store unreachable from the capture kernel: the spool stays on the
+# guest's disk, and the next boot of the same guest stores it with vmcored run ----
+if command -v mkfs.ext4 >/dev/null; then
+        away=$work/away disk=$work/away/disk.img
+        mkdir -p "$away/in"
+        cp -a "$work/in/s3.cred" "$away/in/"
+        : >"$away/in/disk"
+        truncate -s 256M "$disk"
+        mkfs.ext4 -q -F -O ^metadata_csum,^has_journal "$disk"
+        printf '[store]\nurl = s3://%s/e2e-away?endpoint=http://10.0.2.100:8080&region=%s\nallow_http = yes\ncredentials = /mnt/in/s3.cred\n[upload]\nretries = 1\n' \
+                "$S3_BUCKET" "$S3_REGION" >"$away/in/vmcored.conf"
+        "$here/lab/lab.sh" run "$work/lab" BUG "$away/crash" --capture "$here/capture-collect.sh" --in "$away/in" \
+                --disk "$disk" --timeout 400 >"$away/crash.log" 2>&1
+        check "store away: the capture kernel finished" test $? -eq 0 || sed 's/^/    /' "$away/crash.log"
+        out=$away/crash/share/out
+        check "store away: the guest's disk mounted in the capture kernel" grep -qx "disk_rc=0" "$out/rc.txt"
+        check "store away: collect exit 4 (kept in the spool on the disk)" grep -qx "collect_rc=4" "$out/rc.txt" ||
+                sed 's/^/    /' "$out/collect.err"
+        aid=$(tail -1 "$out/collect.out" 2>/dev/null)
+        check "store away: nothing in the store yet" test -z "$(s3 GET '?list-type=2&prefix=e2e-away%2F' | grep -o '<Key>[^<]*')"
+        check "store away: the spool on the disk holds the captured dump" \
+                test "$(json "$out/spool/state.json" '(d["captured"], d["complete"])' 2>/dev/null)" = "(True, False)"
+        "$here/lab/lab.sh" run "$work/lab" RUN "$away/next" --capture "$here/nextboot-run.sh" --in "$away/in" \
+                --disk "$disk" --net "tcp:10.0.2.100:8080-tcp:127.0.0.1:$port" --timeout 400 >"$away/next.log" 2>&1
+        check "next boot: the guest ran vmcored run --once and finished" test $? -eq 0 || sed 's/^/    /' "$away/next.log"
+        out=$away/next/share/out
+        check "next boot: the guest's disk mounted" grep -qx "disk_rc=0" "$out/rc.txt"
+        check "next boot: vmcored run --once exit 0" grep -qx "run_rc=0" "$out/rc.txt" || sed 's/^/    /' "$out/run.err"
+        check "next boot: the same crash, complete in the store" test "$(cat "$out/run.out" 2>/dev/null)" = "$aid"
+        mkdir -p "$away/got"
+        for f in report.json dmesg.txt MANIFEST.json vmcore; do s3 GET "e2e-away/v1/crashes/$aid/$f" -o "$away/got/$f" 2>/dev/null; done
+        check "next boot: the stored dump matches MANIFEST" test \
+                "$(json "$away/got/MANIFEST.json" "d['files']['vmcore']['sha256']" 2>/dev/null)" = "$(sha256sum <"$away/got/vmcore" | cut -d' ' -f1)"
+        check "next boot: title '${title[BUG]}'" test "$(json "$away/got/report.json" 'd["title"]' 2>/dev/null)" = "${title[BUG]}"
+        check "next boot: the spool says complete" test "$(json "$out/spool/state.json" 'd["complete"]' 2>/dev/null)" = True
+else
+        echo "SKIP: mkfs.ext4 missing: the store-away case did NOT run" >&2
+fi
 
 echo "crash-to-store: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,7 +1,8 @@
 #!/bin/busybox sh
 # /init of the test guests (busybox). The same image boots twice:
 #  - first kernel: load the capture kernel with kexec -p, then crash as asked
-#    by lab_kind= on the kernel command line;
+#    by lab_kind= on the kernel command line (lab_kind=RUN: no crash, run the
+#    job script /mnt/capture.sh instead, as on the boot after a crash);
 #  - capture kernel (/proc/vmcore exists): run the test's job script
 #    /mnt/capture.sh from the host share with the dump at hand, then power off.
 # The host share (9p, tag "host0") carries the kernel, this initramfs, the job
@@ -48,6 +49,14 @@ if [ -e /proc/vmcore ]; then
 fi
 
 kind=$(arg lab_kind)
+if [ "$kind" = RUN ]; then
+	# No crash: the job script runs in the first kernel (a "next boot").
+	log "first kernel: running the job script, no crash"
+	/mnt/capture.sh /mnt/out > /mnt/out/capture.log 2>&1
+	echo "rc=$? start=0 end=$(cut -d' ' -f1 /proc/uptime)" > /mnt/out/capture.done
+	umount /mnt
+	halt_now
+fi
 log "first kernel: crash kind '$kind'"
 if ! kexec -p /mnt/vmlinuz --initrd=/mnt/initrd.img \
 		--append="$(cat /mnt/capture.cmdline)" > /mnt/out/kexec.log 2>&1; then

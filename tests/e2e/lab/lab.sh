@@ -15,6 +15,7 @@
 #       also load these kernel modules at boot (with their dependencies)
 #   lab.sh run LAB KIND OUT [--mem MiB] [--crashkernel SIZE] [--capture SCRIPT]
 #              [--timeout SEC] [--append KERNEL_ARGS] [--net GUESTFWD]... [--in DIR]
+#              [--disk IMAGE]
 #       boot a guest, load the capture kernel, crash it (KIND: SYSRQ, OOM,
 #       INIT_EXIT or a vmcored_crashtest kind: WARNING BUG NULL GPF_PACKET
 #       LIST_CORRUPT SOFTLOCKUP HUNG_TASK PANIC); the capture kernel runs
@@ -24,7 +25,9 @@
 #       but for each guestfwd=GUESTFWD rule (tcp:10.0.2.100:80-tcp:127.0.0.1:PORT
 #       lets the guest reach a server on the host); the guest's address is
 #       10.0.2.15/24, set up by the capture script. --in DIR is copied to the share as
-#       in/ (the capture script finds it at /mnt/in).
+#       in/ (the capture script finds it at /mnt/in). --disk IMAGE: a raw
+#       image as the guest's virtio disk (/dev/vda), kept from run to run.
+#       KIND RUN: no crash; the first kernel runs SCRIPT OUTDIR (a next boot).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 crashmod=$here/../crashmod
@@ -94,11 +97,12 @@ cmd_setup() {
 cmd_run() {
 	local lab=$1 kind=$2 out=$3
 	shift 3
-	local mem=512 ck=192M capture="" timeout=300 append="" net=() input=""
+	local mem=512 ck=192M capture="" timeout=300 append="" net=() input="" disk=""
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--net) net+=("$2"); shift 2 ;;
 		--in) input=$2; shift 2 ;;
+		--disk) disk=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
 		--mem) mem=$2; shift 2 ;;
 		--crashkernel) ck=$2; shift 2 ;;
 		--capture) capture=$2; shift 2 ;;
@@ -121,6 +125,7 @@ cmd_run() {
 		for fwd in "${net[@]}"; do spec="$spec,guestfwd=$fwd"; done
 		netargs=(-netdev "$spec" -device virtio-net-pci,netdev=n0)
 	fi
+	[ -n "$disk" ] && netargs+=(-drive "file=$disk,if=virtio,format=raw")
 	local start end rc=0
 	start=$(date +%s.%N)
 	timeout -k 10 "$timeout" qemu-system-x86_64 -M pc -accel tcg -cpu max,la57=off -smp 1 \
