@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The dracut module (systemd/dracut/99vmcored) with the real dracut: kdump's
+# dracut.conf.d snippet adds it, and the initramfs it makes holds vmcored,
+# makedumpfile, the libraries vmcored loads with dlopen (libcurl, libexpat),
+# the settings, the store's secrets, the CA bundle and network support.
+# Unpacked, the image runs vmcored (chroot): it analyzes a real dump and
+# loads libcurl there. Without the snippet, the module stays out.
+# Usage: test-dracut.sh VMCORED WORK_DIR SAMPLE_DUMP
+set -u
+vmcored=$1 work=$2 sample=$3
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../store/lib.sh"
+src=$here/../../systemd
+
+for tool in dracut lsinitrd cpio; do
+        command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (dracut-core): the dracut module test did NOT run" >&2; exit 77; }
+done
+[ -d /usr/lib/dracut/modules.d/40network ] ||
+        { echo "SKIP: dracut's network module is missing (dracut-network): the dracut module test did NOT run" >&2; exit 77; }
+kv=$(ls -1 /lib/modules | sort -V | tail -1)
+rm -rf "$work" && mkdir -p "$work"
+
+# dracut with our module beside its own, as the package installs it.
+cp -a /usr/lib/dracut "$work/dracut"
+cp -a "$src/dracut/99vmcored" "$work/dracut/modules.d/"
+mkdir -p "$work/confdir" "$work/bin"
+cp "$src/kdump/99-vmcored.conf" "$work/confdir/"
+cp "$vmcored" "$work/bin/vmcored"
+# The settings and secrets the module takes from /etc/vmcored, made for the
+# test when this host has none (and removed afterwards).
+made=() made_mounts=()
+cleanup() {
+        for m in "${made_mounts[@]}"; do umount "$m"; done
+        for f in "${made[@]}"; do rm -f "$f"; done
+        rmdir /etc/vmcored 2>/dev/null
+        true
+}
+trap cleanup EXIT
+mkdir -p /etc/vmcored
+for f in vmcored.conf store.cred; do
+        if [ ! -e "/etc/vmcored/$f" ]; then
+                printf '# test-dracut.sh\n' >"/etc/vmcored/$f" && chmod 0600 "/etc/vmcored/$f" && made+=("/etc/vmcored/$f")
+        fi
+done
+
+build() { # build IMAGE CONFDIR: a non-hostonly image with base and what the conf dir adds
+        DRACUT_PATH="$work/bin /sbin /bin /usr/sbin /usr/bin" dracutbasedir=$work/dracut dracut --quiet --force --no-hostonly --no-compress \
+                --conf /dev/null --confdir "$2" -m "base" --kver "$kv" "$1" >"$1.log" 2>&1
+}
+build "$work/kdump.img" "$work/confdir"
+check "dracut with kdump's conf dir: exit 0" test $? -eq 0 || tail -20 "$work/kdump.img.log" | sed 's/^/    /'
+lsinitrd "$work/kdump.img" >"$work/kdump.list" 2>&1
+has() { grep -qE "$1" "$work/kdump.list"; }
+check "image: vmcored" has ' usr/(s?bin|local/bin)/vmcored$'
+check "image: makedumpfile" has '/makedumpfile$'
+check "image: libcurl (dlopen)" has 'libcurl\.so\.4'
+check "image: libexpat (dlopen)" has 'libexpat\.so\.1'
+check "image: the settings" has ' etc/vmcored/vmcored\.conf$'
+check "image: the store's secrets, mode 0600" grep -qE '^-rw------- .* etc/vmcored/store\.cred$' "$work/kdump.list"
+check "image: the CA bundle" has 'ca-certificates\.crt$|ca-bundle\.crt$|tls-ca-bundle\.pem$'
+check "image: network support (dracut's network module)" has 'usr/lib/dracut/hooks/.*|sbin/ip$|ifup|network'
+mkdir -p "$work/root"
+(cd "$work/root" && cpio -id --quiet <"$work/kdump.img")
+# /proc for the chroot (a sanitizer build reads /proc/self/maps).
+mkdir -p "$work/root/proc" && mount -t proc proc "$work/root/proc" && made_mounts+=("$work/root/proc")
+vm=$(cd "$work/root" && ls usr/bin/vmcored usr/sbin/vmcored 2>/dev/null | head -1)
+# A sanitizer build's suppressions file, where LSAN_OPTIONS names it.
+supp=$(printf '%s' "${LSAN_OPTIONS:-}" | sed -n 's/.*suppressions=\([^:]*\).*/\1/p')
+[ -n "$supp" ] && [ -f "$supp" ] && mkdir -p "$work/root$(dirname "$supp")" && cp "$supp" "$work/root$supp"
+cp "$sample" "$work/root/sample.kdump"
+chroot "$work/root" "/$vm" analyze --json /sample.kdump >"$work/chroot-analyze.json" 2>"$work/chroot-analyze.err"
+check "image: vmcored runs there and analyzes a real dump" test $? -eq 0 -a -s "$work/chroot-analyze.json" ||
+        sed 's/^/    /' "$work/chroot-analyze.err"
+printf "[upload]\nretries = 0\n" >"$work/root/empty.conf"
+chroot "$work/root" "/$vm" check-config --config /empty.conf --store "https://127.0.0.1:9/x" --probe \
+        >/dev/null 2>"$work/chroot-probe.err"
+check "image: vmcored loads libcurl there (the probe reaches the network code)" \
+        grep -q "Couldn't connect\|Connection refused\|connect" "$work/chroot-probe.err" ||
+        sed 's/^/    /' "$work/chroot-probe.err"
+build "$work/plain.img" "$work/empty-confdir"
+lsinitrd "$work/plain.img" >"$work/plain.list" 2>&1
+check "without kdump's conf dir, the module stays out (check returns 255)" test -z "$(grep -E '/vmcored$' "$work/plain.list")"
+
+echo "dracut: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
