@@ -34,14 +34,7 @@ for tool in radosgw ceph-mon ceph-osd curl python3 sha256sum; do
         command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed: the crash-to-store tests did NOT run" >&2; exit 77; }
 done
 
-declare -A title=(
-        [SYSRQ]="kernel panic: sysrq triggered crash"
-        [BUG]="kernel BUG in crashtest_bug"
-        [GPF_PACKET]="general protection fault in crashtest_walk_conns"
-        [WARNING]="WARNING in crashtest_warning"
-        [NULL]="BUG: unable to handle kernel NULL pointer dereference in crashtest_null_deref"
-        [LIST_CORRUPT]="BUG: corrupted list in crashtest_list_corrupt"
-)
+. "$here/titles.sh"
 
 rm -rf "$work" && mkdir -p "$work"
 rgw=$work/rgw

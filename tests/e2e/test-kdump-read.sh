@@ -20,15 +20,7 @@ if ! "$here/lab/lab.sh" check; then
 fi
 command -v python3 >/dev/null || { echo "SKIP: python3 missing: the e2e crash tests did NOT run" >&2; exit 77; }
 
-declare -A title=(
-	[SYSRQ]="kernel panic: sysrq triggered crash"
-	[BUG]="kernel BUG in crashtest_bug"
-	[GPF_PACKET]="general protection fault in crashtest_walk_conns"
-	[WARNING]="WARNING in crashtest_warning"
-	[NULL]="BUG: unable to handle kernel NULL pointer dereference in crashtest_null_deref"
-	[LIST_CORRUPT]="BUG: corrupted list in crashtest_list_corrupt"
-	[PANIC]="kernel panic: vmcored_crashtest: panic requested"
-)
+. "$here/titles.sh"
 
 ok() { pass=$((pass + 1)); echo "ok   $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }

@@ -1,0 +1,10 @@
+# The title vmcored must give each crash kind of the lab (sourced by the e2e tests).
+declare -A title=(
+	[SYSRQ]="kernel panic: sysrq triggered crash"
+	[BUG]="kernel BUG in crashtest_bug"
+	[GPF_PACKET]="general protection fault in crashtest_walk_conns"
+	[WARNING]="WARNING in crashtest_warning"
+	[NULL]="BUG: unable to handle kernel NULL pointer dereference in crashtest_null_deref"
+	[LIST_CORRUPT]="BUG: corrupted list in crashtest_list_corrupt"
+	[PANIC]="kernel panic: vmcored_crashtest: panic requested"
+)
