@@ -103,8 +103,17 @@ static int probe_store(const struct vmc_settings *st) {
         return r;
 }
 
+enum { OPT_PROBE = 0x200 };
+
+static int take_probe(int opt, const char *arg, void *userdata) {
+        (void) arg;
+        if (opt != OPT_PROBE)
+                return -ENOENT;
+        *(bool *) userdata = true;
+        return 0;
+}
+
 int cmd_check_config(int argc, char **argv) {
-        enum { OPT_PROBE = 0x200 };
         static const struct option options[] = {
                 VMC_SETTINGS_OPTIONS,
                 { "probe", no_argument, NULL, OPT_PROBE },
@@ -114,38 +123,11 @@ int cmd_check_config(int argc, char **argv) {
         struct vmc_settings st = {};
         const struct vmc_config *cfg = &st.cfg;
         const struct vmc_credentials *cred = &st.cred;
-        char err[1024] = "";
         bool probe = false;
-        int c, r, ret = 1;
+        int ret = 1;
 
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
-                if (c == 'h') {
-                        help();
-                        return 0;
-                }
-                if (c == OPT_PROBE) {
-                        probe = true;
-                        continue;
-                }
-                r = vmc_settings_option(&st, c, optarg);
-                if (r == -E2BIG) {
-                        log_error("check-config: too many options");
-                        return EXIT_USAGE;
-                }
-                if (r < 0)
-                        return EXIT_USAGE;
-        }
-        if (optind < argc) {
-                log_error("check-config: unexpected argument '%s'", argv[optind]);
-                return EXIT_USAGE;
-        }
-
-        r = vmc_settings_load(&st, err, sizeof(err));
-        if (r < 0) {
-                log_error("%s", *err ? err : strerror(-r));
+        if (!vmc_command_setup("check-config", argc, argv, options, help, take_probe, &probe, &st, &ret))
                 goto out;
-        }
 
         printf("[capture]\nspool = %s\ncrash_dir = %s\ndump_level = %u\ncompression = %s\n\n", cfg->spool,
                cfg->crash_dir, cfg->dump_level, cfg->compression);

@@ -590,8 +590,21 @@ out:
         return ret;
 }
 
+enum { ARG_VMCORE = 0x200, ARG_FINGERPRINT_ONLY };
+
+static int take_option(int opt, const char *arg, void *userdata) {
+        struct collect *c = userdata;
+
+        if (opt == ARG_VMCORE)
+                c->vmcore = arg;
+        else if (opt == ARG_FINGERPRINT_ONLY)
+                c->fingerprint_only = true;
+        else
+                return -ENOENT;
+        return 0;
+}
+
 int cmd_collect(int argc, char **argv) {
-        enum { ARG_VMCORE = 0x200, ARG_FINGERPRINT_ONLY };
         static const struct option options[] = {
                 VMC_SETTINGS_OPTIONS,
                 { "vmcore", required_argument, NULL, ARG_VMCORE },
@@ -600,38 +613,11 @@ int cmd_collect(int argc, char **argv) {
                 {}
         };
         struct collect c = { .vmcore = "/proc/vmcore", .t0 = now_ms() };
-        int opt, r, ret;
+        int ret;
 
-        optind = 1;
-        while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
-                if (opt == 'h') {
-                        help();
-                        return 0;
-                }
-                if (opt == ARG_VMCORE) {
-                        c.vmcore = optarg;
-                        continue;
-                }
-                if (opt == ARG_FINGERPRINT_ONLY) {
-                        c.fingerprint_only = true;
-                        continue;
-                }
-                r = vmc_settings_option(&c.st, opt, optarg);
-                if (r < 0) {
-                        if (r == -E2BIG)
-                                log_error("collect: too many options");
-                        return EXIT_USAGE;
-                }
-        }
-        if (optind < argc) {
-                log_error("collect: unexpected argument '%s'", argv[optind]);
-                return EXIT_USAGE;
-        }
-        r = vmc_settings_load(&c.st, c.err, sizeof(c.err));
-        if (r < 0) {
-                log_error("%s", *c.err ? c.err : strerror(-r));
+        if (!vmc_command_setup("collect", argc, argv, options, help, take_option, &c, &c.st, &ret)) {
                 vmc_settings_done(&c.st);
-                return 1;
+                return ret;
         }
         ret = run(&c);
         vmc_store_close(c.store);

@@ -5,6 +5,11 @@
  * status (see vmcored(8)): 0 success, 1 failure, 2 usage error, 3 a result
  * from damaged input (partial). */
 
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "settings.h"
+
 #define EXIT_USAGE 2
 #define EXIT_PARTIAL 3
 
@@ -15,7 +20,16 @@ int cmd_collect(int argc, char **argv);
 int cmd_upload(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
-struct vmc_settings;
+/* A command's command line: -h/--help shows help(); the command's own
+ * options go to own() (0: taken, -ENOENT: not one of them, another negative
+ * errno: a bad value, said); the common ones (VMC_SETTINGS_OPTIONS) into st;
+ * then the settings are loaded. false, with the exit status to return, when
+ * the command must not go on: 0 after --help, EXIT_USAGE for a bad command
+ * line, 1 for bad settings (said). st needs vmc_settings_done() either way. */
+bool vmc_command_setup(const char *name, int argc, char **argv, const struct option *options, void (*help)(void),
+                       int (*own)(int opt, const char *arg, void *userdata), void *userdata,
+                       struct vmc_settings *st, int *exit_status);
+
 /* collect, for a dump another tool saved (run's ingest): the dump stays
  * where it is (the spool links to it); returns collect's exit status. */
 int vmc_collect_saved(const struct vmc_settings *st, const char *vmcore);

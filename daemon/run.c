@@ -39,6 +39,8 @@
 #define RESCAN_S 300
 #define STOP_EXTEND_USEC 30000000ULL
 
+enum { ARG_ONCE = 0x200 };
+
 /* Set by the signal handler, read at safe points and by transfers. */
 static volatile sig_atomic_t stop_requested;
 
@@ -251,8 +253,15 @@ static void wait_for(struct runner *rn, unsigned seconds) {
         }
 }
 
+static int take_once(int opt, const char *arg, void *userdata) {
+        (void) arg;
+        if (opt != ARG_ONCE)
+                return -ENOENT;
+        *(bool *) userdata = true;
+        return 0;
+}
+
 int cmd_run(int argc, char **argv) {
-        enum { ARG_ONCE = 0x200 };
         static const struct option options[] = {
                 VMC_SETTINGS_OPTIONS,
                 { "once", no_argument, NULL, ARG_ONCE },
@@ -261,36 +270,13 @@ int cmd_run(int argc, char **argv) {
         };
         struct runner rn = { .last_progress = UINT32_MAX };
         struct sigaction sa = { .sa_handler = on_signal };
-        char err[1024] = "";
         unsigned retry = RETRY_FIRST_S;
         bool once = false;
-        int c, r, ret = 1;
+        int r, ret = 1;
 
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
-                if (c == 'h') {
-                        help();
-                        return 0;
-                }
-                if (c == ARG_ONCE) {
-                        once = true;
-                        continue;
-                }
-                r = vmc_settings_option(&rn.st, c, optarg);
-                if (r < 0) {
-                        if (r == -E2BIG)
-                                log_error("run: too many options");
-                        return EXIT_USAGE;
-                }
-        }
-        if (optind < argc) {
-                log_error("run: unexpected argument '%s'", argv[optind]);
-                return EXIT_USAGE;
-        }
-        r = vmc_settings_load(&rn.st, err, sizeof(err));
-        if (r < 0) {
-                log_error("%s", *err ? err : strerror(-r));
-                (void) sd_notifyf(0, "STATUS=bad configuration: %s", *err ? err : strerror(-r));
+        if (!vmc_command_setup("run", argc, argv, options, help, take_once, &once, &rn.st, &ret)) {
+                if (ret == 1)
+                        (void) sd_notify(0, "STATUS=bad configuration (see the log)");
                 goto out;
         }
         rn.spool = vmc_settings_spool(&rn.st, rn.spool_buf, sizeof(rn.spool_buf));

@@ -62,31 +62,11 @@ int cmd_upload(int argc, char **argv) {
         struct vmc_settings st = {};
         struct vmc_drain_result res;
         unsigned last = 0;
-        char err[1024] = "", spool[4096];
-        int c, r, ret = 1;
+        char spool[4096];
+        int r, ret = 1;
 
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
-                if (c == 'h') {
-                        help();
-                        return 0;
-                }
-                r = vmc_settings_option(&st, c, optarg);
-                if (r < 0) {
-                        if (r == -E2BIG)
-                                log_error("upload: too many options");
-                        return EXIT_USAGE;
-                }
-        }
-        if (optind < argc) {
-                log_error("upload: unexpected argument '%s'", argv[optind]);
-                return EXIT_USAGE;
-        }
-        r = vmc_settings_load(&st, err, sizeof(err));
-        if (r < 0) {
-                log_error("%s", *err ? err : strerror(-r));
+        if (!vmc_command_setup("upload", argc, argv, options, help, NULL, NULL, &st, &ret))
                 goto out;
-        }
         {
                 struct vmc_drain d = { .st = &st, .spool = vmc_settings_spool(&st, spool, sizeof(spool)) };
                 if (isatty(STDERR_FILENO)) {
