@@ -32,6 +32,12 @@ static inline void freep(void *p) {
 }
 #define _cleanup_free_ _cleanup_(freep)
 
+static inline void fclosep(FILE **f) {
+        if (*f)
+                fclose(*f);
+}
+#define _cleanup_fclose_ _cleanup_(fclosep)
+
 #define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)  \
         static inline void func##p(type *p) {    \
                 if (*p)                          \

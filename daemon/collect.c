@@ -627,8 +627,8 @@ int cmd_collect(int argc, char **argv) {
         return ret;
 }
 
-int vmc_collect_saved(const struct vmc_settings *st, const char *vmcore) {
-        struct collect c = { .st = *st, .vmcore = vmcore, .in_place = true, .t0 = now_ms() };
+static int collect_with(const struct vmc_settings *st, const char *vmcore, bool in_place) {
+        struct collect c = { .st = *st, .vmcore = vmcore, .in_place = in_place, .t0 = now_ms() };
         int ret = run(&c);
 
         fflush(stdout); /* run's child leaves with _exit */
@@ -636,4 +636,12 @@ int vmc_collect_saved(const struct vmc_settings *st, const char *vmcore) {
         vmc_store_close(c.spool);
         vmc_store_url_done(&c.spool_url);
         return ret;
+}
+
+int vmc_collect_saved(const struct vmc_settings *st, const char *vmcore) {
+        return collect_with(st, vmcore, true);
+}
+
+int vmc_collect_vmcore(const struct vmc_settings *st, const char *vmcore) {
+        return collect_with(st, vmcore, false);
 }

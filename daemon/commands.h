@@ -33,3 +33,9 @@ bool vmc_command_setup(const char *name, int argc, char **argv, const struct opt
 /* collect, for a dump another tool saved (run's ingest): the dump stays
  * where it is (the spool links to it); returns collect's exit status. */
 int vmc_collect_saved(const struct vmc_settings *st, const char *vmcore);
+/* collect, with settings loaded already: the dump is captured (or streamed). */
+int vmc_collect_vmcore(const struct vmc_settings *st, const char *vmcore);
+
+/* kdump-utils' kdump_pre and kdump_post hooks (kdump-hooks.c); exit 0. */
+int vmc_kdump_pre(int argc, char **argv);
+int vmc_kdump_post(int argc, char **argv);

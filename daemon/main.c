@@ -37,29 +37,15 @@ static void usage(FILE *f) {
                 "Run 'vmcored COMMAND --help' for the options of a command.\n");
 }
 
-/* kdump-utils' kdump_pre hook (kdump.conf: kdump_pre PATH takes a program
- * and no arguments; a non-zero exit skips the dump): the fingerprint first,
- * then the dump is kdump's. Always exits 0. */
-static int kdump_pre(int argc, char **argv) {
-        char *args[64] = { (char *) "collect", (char *) "--fingerprint-only" };
-        int n = 2, r;
-
-        for (int i = 1; i < argc && n < (int) (sizeof(args) / sizeof(args[0])) - 1; i++)
-                args[n++] = argv[i];
-        args[n] = NULL;
-        r = cmd_collect(n, args);
-        if (r != 0)
-                log_warning("kdump_pre: collect --fingerprint-only exited with status %d; kdump saves the dump "
-                            "anyway", r);
-        return 0;
-}
-
 int main(int argc, char **argv) {
         const char *name = strrchr(argv[0], '/');
 
         name = name ? name + 1 : argv[0];
+        /* kdump-utils' hooks are vmcored under other names. */
         if (strcmp(name, "vmcored-kdump-pre") == 0)
-                return kdump_pre(argc, argv);
+                return vmc_kdump_pre(argc, argv);
+        if (strcmp(name, "vmcored-kdump-post") == 0)
+                return vmc_kdump_post(argc, argv);
         if (argc < 2) {
                 usage(stderr);
                 return EXIT_USAGE;

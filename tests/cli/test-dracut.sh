@@ -4,7 +4,7 @@
 # makedumpfile, the libraries vmcored loads with dlopen (libcurl, libexpat),
 # the settings, the store's secrets, the CA bundle and network support.
 # Unpacked, the image runs vmcored (chroot): it analyzes a real dump and
-# loads libcurl there. Without the snippet, the module stays out.
+# loads libcurl there, and kdump-utils' hooks store a crash from there. Without the snippet, the module stays out.
 # Usage: test-dracut.sh VMCORED WORK_DIR SAMPLE_DUMP
 set -u
 vmcored=$1 work=$2 sample=$3
@@ -77,6 +77,28 @@ chroot "$work/root" "/$vm" check-config --config /empty.conf --store "https://12
 check "image: vmcored loads libcurl there (the probe reaches the network code)" \
         grep -q "Couldn't connect\|Connection refused\|connect" "$work/chroot-probe.err" ||
         sed 's/^/    /' "$work/chroot-probe.err"
+# kdump-utils' hooks, as kdump.sh runs them in this image: kdump_pre, then
+# kdump saves the dump under the dump target it mounted (/sysroot for the
+# root file system), then kdump_post with the status of the save.
+for hook in pre post; do
+        check "image: the kdump_$hook hook links to vmcored" \
+                test "$(readlink -f "$work/root/usr/libexec/vmcored-kdump-$hook" | sed "s|^$work/root||")" = "/$vm"
+done
+mkdir -p "$work/root/sysroot" && mount -t tmpfs tmpfs "$work/root/sysroot" && made_mounts=("$work/root/sysroot" "${made_mounts[@]}")
+printf 'ext4 /dev/vda1\npath /var/crash\n' >"$work/root/etc/kdump.conf"
+printf '[capture]\nspool = /var/crash/vmcored\n' >"$work/root/hooks.conf"
+chroot "$work/root" /usr/libexec/vmcored-kdump-pre --config /hooks.conf --vmcore /sample.kdump --store file:///store \
+        >"$work/hook-pre.out" 2>"$work/hook-pre.err"
+check "image: kdump_pre exit 0, the fingerprint stored" \
+        test $? -eq 0 -a -n "$(ls "$work/root/store/v1/fingerprints/"*/*.json 2>/dev/null)" || sed 's/^/    /' "$work/hook-pre.err"
+saved=$work/root/sysroot/var/crash/192.168.122.10-2026-11-22-12:00:00
+mkdir -p "$saved" && cp "$sample" "$saved/vmcore"
+chroot "$work/root" /usr/libexec/vmcored-kdump-post 0 --config /hooks.conf --store file:///store \
+        >"$work/hook-post.out" 2>"$work/hook-post.err"
+check "image: kdump_post 0 exit 0, the dump kdump saved in /sysroot/var/crash stored" \
+        test $? -eq 0 -a -s "$work/root/store/v1/crashes/$(cat "$work/hook-pre.out")/MANIFEST.json" ||
+        sed 's/^/    /' "$work/hook-post.err"
+check "image: the stored dump is kdump's file" cmp -s "$work/root/store/v1/crashes/$(cat "$work/hook-pre.out")/vmcore" "$saved/vmcore"
 build "$work/plain.img" "$work/empty-confdir"
 lsinitrd "$work/plain.img" >"$work/plain.list" 2>&1
 check "without kdump's conf dir, the module stays out (check returns 255)" test -z "$(grep -E '/vmcored$' "$work/plain.list")"

@@ -22,9 +22,11 @@ if pkg-config --exists dracut; then
         check "installed: the dracut module" has "^$(pkg-config --variable=dracutmodulesdir dracut)/99vmcored/module-setup\.sh$"
         check "installed: kdump's dracut.conf.d snippet" has '/kdump/dracut\.conf\.d/99-vmcored\.conf$'
 fi
-pre=$(grep '/vmcored-kdump-pre$' "$work/files")
-check "installed: the kdump_pre hook, a link to the installed vmcored" \
-        test -n "$pre" -a "$(readlink "$work/dest$pre")" = "$(grep '/bin/vmcored$' "$work/files")"
+for hook in pre post; do
+        link=$(grep "/vmcored-kdump-$hook\$" "$work/files")
+        check "installed: the kdump_$hook hook, a link to the installed vmcored" \
+                test -n "$link" -a "$(readlink "$work/dest$link")" = "$(grep '/bin/vmcored$' "$work/files")"
+done
 if command -v systemd-analyze >/dev/null && pkg-config --exists systemd; then
         unitdir=$(pkg-config --variable=systemdsystemunitdir systemd)
         tmpfilesdir=$(pkg-config --variable=tmpfilesdir systemd)

@@ -21,8 +21,16 @@ grep MemAvailable /proc/meminfo | awk '{ print "memavail_before_kib=" $2 }' >>"$
 ( while :; do awk '/^MemAvailable/ { print $2 }' /proc/meminfo; sleep 0.1; done ) >"$out/memavail.txt" &
 sampler=$!
 t0=$(up)
-vmcored collect --config /mnt/in/vmcored.conf --spool "$spool" >"$out/collect.out" 2>"$out/collect.err"
-echo "collect_rc=$?" >>"$out/rc.txt"
+# A binary just unpacked from the initramfs can fail to start with ETXTBSY
+# (exit 126) for a moment: the kernel closes the unpacked files late.
+for try in 1 2 3 4 5; do
+	vmcored collect --config /mnt/in/vmcored.conf --spool "$spool" >"$out/collect.out" 2>"$out/collect.err"
+	rc=$?
+	[ $rc -eq 126 ] || break
+	echo "collect_exec_retry=$try" >>"$out/rc.txt"
+	sleep 1
+done
+echo "collect_rc=$rc" >>"$out/rc.txt"
 t1=$(up)
 kill "$sampler"
 echo "collect_s=$(echo "$t1 $t0" | awk '{ printf "%.2f", $1 - $2 }')" >>"$out/rc.txt"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # dracut module "vmcored": vmcored in the kdump initramfs (kdump-utils), so
 # that kdump_pre (/usr/libexec/vmcored-kdump-pre) stores the crash's
-# fingerprint from the capture kernel. Only on request: kdump's
+# fingerprint from the capture kernel and kdump_post
+# (/usr/libexec/vmcored-kdump-post) the dump kdump saved. Only on request: kdump's
 # dracut.conf.d (/usr/lib/kdump/dracut.conf.d/99-vmcored.conf) adds it to
 # the kdump initramfs, never to the host's own.
 
@@ -42,8 +43,12 @@ install() {
         # name that path.
         inst_binary "$(find_binary vmcored)" /usr/bin/vmcored
         inst_binary makedumpfile
-        # The kdump_pre hook is vmcored under another name.
-        [ -e /usr/libexec/vmcored-kdump-pre ] && inst_symlink /usr/libexec/vmcored-kdump-pre
+        # The kdump_pre and kdump_post hooks are vmcored under other names.
+        local hook
+        inst_dir /usr/libexec
+        for hook in vmcored-kdump-pre vmcored-kdump-post; do
+                ln_r /usr/bin/vmcored "/usr/libexec/$hook"
+        done
         # vmcored loads these with dlopen for network stores: no ldd entry.
         inst_lib_named libcurl.so.4
         inst_lib_named libexpat.so.1
