@@ -5,14 +5,14 @@
 # NIC and disk drivers) without vmcored (the job: makedumpfile -l -d 31),
 # and with vmcored and libcurl (the job: vmcored collect into radosgw on the
 # host). Tries sizes from large to small and stops at the first failure.
-# Usage: tests/bench/bench-crashkernel.sh [WORK_DIR] [SIZES...]  (MiB; default 192 176 160 144 128 112 96)
+# Usage: tests/bench/bench-crashkernel.sh [WORK_DIR] [SIZES...]  (MiB; default 192 176 160 152 144 128 112 96)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$here/../..
 work=${1:-/var/tmp/vmcored-bench-crashkernel}
 shift || true
 sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(192 176 160 144 128 112 96)
+[ ${#sizes[@]} -gt 0 ] || sizes=(192 176 160 152 144 128 112 96)
 lab=$root/tests/e2e/lab/lab.sh
 vmcored=$root/build/daemon/vmcored
 "$lab" check || exit 77

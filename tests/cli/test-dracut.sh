@@ -23,7 +23,12 @@ rm -rf "$work" && mkdir -p "$work"
 # dracut with our module beside its own, as the package installs it.
 cp -a /usr/lib/dracut "$work/dracut"
 cp -a "$src/dracut/99vmcored" "$work/dracut/modules.d/"
-mkdir -p "$work/confdir" "$work/bin"
+# kdump-utils' own dracut module (not packaged in Debian), as far as ours
+# cares: it is there and included in the kdump image.
+mkdir -p "$work/dracut/modules.d/99kdumpbase"
+printf '#!/bin/bash\ncheck() { return 255; }\ndepends() { return 0; }\ninstall() { return 0; }\n' \
+        >"$work/dracut/modules.d/99kdumpbase/module-setup.sh"
+mkdir -p "$work/confdir" "$work/empty-confdir" "$work/bin"
 cp "$src/kdump/99-vmcored.conf" "$work/confdir/"
 cp "$vmcored" "$work/bin/vmcored"
 # The settings and secrets the module takes from /etc/vmcored, made for the
@@ -43,11 +48,11 @@ for f in vmcored.conf store.cred; do
         fi
 done
 
-build() { # build IMAGE CONFDIR: a non-hostonly image with base and what the conf dir adds
+build() { # build IMAGE CONFDIR MODULES: a non-hostonly image with MODULES and what the conf dir adds
         DRACUT_PATH="$work/bin /sbin /bin /usr/sbin /usr/bin" dracutbasedir=$work/dracut dracut --quiet --force --no-hostonly --no-compress \
-                --conf /dev/null --confdir "$2" -m "base" --kver "$kv" "$1" >"$1.log" 2>&1
+                --conf /dev/null --confdir "$2" -m "$3" --kver "$kv" "$1" >"$1.log" 2>&1
 }
-build "$work/kdump.img" "$work/confdir"
+build "$work/kdump.img" "$work/confdir" "base kdumpbase"
 check "dracut with kdump's conf dir: exit 0" test $? -eq 0 || tail -20 "$work/kdump.img.log" | sed 's/^/    /'
 lsinitrd "$work/kdump.img" >"$work/kdump.list" 2>&1
 has() { grep -qE "$1" "$work/kdump.list"; }
@@ -99,9 +104,30 @@ check "image: kdump_post 0 exit 0, the dump kdump saved in /sysroot/var/crash st
         test $? -eq 0 -a -s "$work/root/store/v1/crashes/$(cat "$work/hook-pre.out")/MANIFEST.json" ||
         sed 's/^/    /' "$work/hook-post.err"
 check "image: the stored dump is kdump's file" cmp -s "$work/root/store/v1/crashes/$(cat "$work/hook-pre.out")/vmcore" "$saved/vmcore"
-build "$work/plain.img" "$work/empty-confdir"
+check "kdump image (kdump-utils' kdumpbase in it): no capture unit of vmcored's, the hooks do the work" \
+        test ! -e "$work/root/usr/lib/systemd/system/vmcored-capture.service"
+# Without kdump-utils, in an initrd that runs systemd, vmcored is the whole
+# capture job: vmcored-capture.service, wanted by initrd.target.
+DRACUT_PATH="$work/bin /sbin /bin /usr/sbin /usr/bin" dracutbasedir=$work/dracut dracut --quiet --force --no-hostonly \
+        --no-compress --conf /dev/null --confdir "$work/empty-confdir" -m "systemd systemd-initrd base vmcored" \
+        --kver "$kv" "$work/systemd.img" >"$work/systemd.img.log" 2>&1
+check "dracut -m 'systemd systemd-initrd base vmcored': exit 0" test $? -eq 0 || tail -20 "$work/systemd.img.log" | sed 's/^/    /'
+mkdir -p "$work/sroot" && (cd "$work/sroot" && cpio -id --quiet <"$work/systemd.img")
+unit=usr/lib/systemd/system/vmcored-capture.service
+check "systemd image: vmcored-capture.service" test -s "$work/sroot/$unit"
+check "systemd image: wanted by initrd.target" \
+        test "$(basename "$(readlink "$work/sroot/etc/systemd/system/initrd.target.wants/vmcored-capture.service")")" = \
+        vmcored-capture.service -a -s "$work/sroot$(readlink "$work/sroot/etc/systemd/system/initrd.target.wants/vmcored-capture.service")"
+check "systemd image: the unit runs the vmcored in the image" test -x "$work/sroot/usr/bin/vmcored" -a \
+        "$(sed -n 's/^ExecStart=//p' "$work/sroot/$unit")" = "/usr/bin/vmcored collect"
+systemd-analyze verify --man=no --root="$work/sroot" "/$unit" >"$work/verify-capture.log" 2>&1
+check "systemd image: systemd-analyze verify has nothing to say about the unit" \
+        test $? -eq 0 -a -z "$(grep -v '^$' "$work/verify-capture.log")" || sed 's/^/    /' "$work/verify-capture.log"
+build "$work/plain.img" "$work/empty-confdir" "base"
 lsinitrd "$work/plain.img" >"$work/plain.list" 2>&1
-check "without kdump's conf dir, the module stays out (check returns 255)" test -z "$(grep -E '/vmcored$' "$work/plain.list")"
+check "without kdump's conf dir, the module stays out (check returns 255)" \
+        test -s "$work/plain.img" -a -n "$(grep -E ' usr/bin/dracut-lib\.sh$| usr/lib/dracut-lib\.sh$| init$' "$work/plain.list")" \
+        -a -z "$(grep -E '/vmcored$' "$work/plain.list")"
 
 echo "dracut: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -21,6 +21,7 @@ check "installed: the configuration" has '/vmcored/vmcored\.conf$'
 if pkg-config --exists dracut; then
         check "installed: the dracut module" has "^$(pkg-config --variable=dracutmodulesdir dracut)/99vmcored/module-setup\.sh$"
         check "installed: kdump's dracut.conf.d snippet" has '/kdump/dracut\.conf\.d/99-vmcored\.conf$'
+        check "installed: the capture-kernel unit beside the dracut module" has "^$(pkg-config --variable=dracutmodulesdir dracut)/99vmcored/vmcored-capture\.service$"
 fi
 for hook in pre post; do
         link=$(grep "/vmcored-kdump-$hook\$" "$work/files")

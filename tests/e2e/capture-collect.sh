@@ -31,6 +31,14 @@ for try in 1 2 3 4 5; do
 	sleep 1
 done
 echo "collect_rc=$rc" >>"$out/rc.txt"
+# vmcored missing or cut short: the capture kernel ran out of memory
+# unpacking its initramfs (crashkernel= too small). Say so where the host
+# (the console, on a real machine) sees it.
+if dmesg | grep -q "Initramfs unpacking failed"; then
+	echo "initramfs_unpack=failed" >>"$out/rc.txt"
+	[ $rc -eq 126 ] || [ $rc -eq 127 ] &&
+		echo "capture_failure=vmcored could not start (exit $rc): the capture kernel's memory is too small for its initramfs ($(dmesg | grep -o 'Initramfs unpacking failed.*' | head -1))" >>"$out/rc.txt"
+fi
 t1=$(up)
 kill "$sampler"
 echo "collect_s=$(echo "$t1 $t0" | awk '{ printf "%.2f", $1 - $2 }')" >>"$out/rc.txt"

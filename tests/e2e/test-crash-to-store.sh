@@ -16,6 +16,8 @@
 # vmcored. The store unreachable from the capture kernel: the spool stays
 # on the guest's virtio disk, and the next boot of the same guest stores the
 # crash with vmcored run.
+# Fault cases: the store unreachable (the dump kept on the guest's disk, the
+# next boot stores it) and crashkernel= too small (no hang, the failure said).
 # Usage: test-crash-to-store.sh VMCORED SHARED_DIR WORK_DIR [KIND...]
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -168,6 +170,27 @@ if command -v mkfs.ext4 >/dev/null; then
 else
         echo "SKIP: mkfs.ext4 missing: the store-away case did NOT run" >&2
 fi
+
+# ---- the capture kernel's memory too small (crashkernel=128M, where the
+# initramfs with vmcored needs about 152M): the capture kernel cannot unpack
+# its initramfs whole. It must not hang: the job says why and powers off,
+# and the store holds nothing half-done. ----
+small=$work/small
+mkdir -p "$small/in" && cp -a "$work/in/s3.cred" "$small/in/"
+printf '[store]\nurl = s3://%s/e2e-small?endpoint=http://10.0.2.100:8080&region=%s\nallow_http = yes\ncredentials = /mnt/in/s3.cred\n' \
+        "$S3_BUCKET" "$S3_REGION" >"$small/in/vmcored.conf"
+"$here/lab/lab.sh" run "$work/lab" SYSRQ "$small/run" --crashkernel 128M --capture "$here/capture-collect.sh" \
+        --in "$small/in" --net "tcp:10.0.2.100:8080-tcp:127.0.0.1:$port" --timeout 200 >"$small/run.log" 2>&1
+check "crashkernel too small: the guest did not hang (the capture kernel powered off by itself: $(cat "$small/run/result.txt" 2>/dev/null))" \
+        grep -q "capture_done=yes" "$small/run/result.txt"
+check "crashkernel too small: the capture kernel says its initramfs did not unpack" \
+        grep -q "Initramfs unpacking failed" "$small/run/serial.log"
+check "crashkernel too small: recorded as such ($(sed -n 's/^capture_failure=//p' "$small/run/share/out/rc.txt" 2>/dev/null))" \
+        grep -q "^capture_failure=vmcored could not start (exit 12[67]): the capture kernel's memory is too small" \
+        "$small/run/share/out/rc.txt"
+check "crashkernel too small: nothing half-done in the store" \
+        test -z "$(s3 GET '?list-type=2&prefix=e2e-small%2F' | grep -o '<Key>[^<]*')"
+check "crashkernel too small: no multipart upload left open" no_uploads_open
 
 echo "crash-to-store: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -5,7 +5,9 @@
 # fingerprint from the capture kernel and kdump_post
 # (/usr/libexec/vmcored-kdump-post) the dump kdump saved. Only on request: kdump's
 # dracut.conf.d (/usr/lib/kdump/dracut.conf.d/99-vmcored.conf) adds it to
-# the kdump initramfs, never to the host's own.
+# the kdump initramfs, never to the host's own. In an image without
+# kdump-utils that runs systemd (dracut -a vmcored), vmcored-capture.service
+# is the whole capture job.
 
 check() {
         require_binaries vmcored makedumpfile || return 1
@@ -64,4 +66,10 @@ install() {
         # Names and addresses for the store's host.
         inst_multiple -o /etc/hosts /etc/resolv.conf /etc/nsswitch.conf
         inst_libdir_file "libnss_dns.so.*" "libnss_files.so.*" "libresolv.so.*"
+        # Without kdump-utils (whose hooks do the work) in an initrd that
+        # runs systemd, vmcored is the whole capture job.
+        if ! dracut_module_included "kdumpbase" && dracut_module_included "systemd"; then
+                inst_simple "$moddir/vmcored-capture.service" "$systemdsystemunitdir/vmcored-capture.service"
+                $SYSTEMCTL -q --root "$initdir" add-wants initrd.target vmcored-capture.service
+        fi
 }
