@@ -6,5 +6,9 @@ declare -A title=(
 	[WARNING]="WARNING in crashtest_warning"
 	[NULL]="BUG: unable to handle kernel NULL pointer dereference in crashtest_null_deref"
 	[LIST_CORRUPT]="BUG: corrupted list in crashtest_list_corrupt"
+	# syzkaller's stall rule: the frame just above the vfs_write anchor.
+	[SOFTLOCKUP]="BUG: soft lockup in proc_reg_write"
+	[HUNG_TASK]="INFO: task hung in crashtest_hung_task"
+	[OOM]="kernel panic: Out of memory: system-wide panic_on_oom is enabled"
 	[PANIC]="kernel panic: vmcored_crashtest: panic requested"
 )

@@ -58,7 +58,11 @@ if [ "$kind" = RUN ]; then
 	halt_now
 fi
 log "first kernel: crash kind '$kind'"
-if ! kexec -p /mnt/vmlinuz --initrd=/mnt/initrd.img \
+# The capture kernel's own initramfs when the test gives one (lab run
+# --capture-initrd), else this one.
+cinitrd=/mnt/initrd.img
+[ -f /mnt/capture-initrd.img ] && cinitrd=/mnt/capture-initrd.img
+if ! kexec -p /mnt/vmlinuz --initrd="$cinitrd" \
 		--append="$(cat /mnt/capture.cmdline)" > /mnt/out/kexec.log 2>&1; then
 	log "kexec -p failed: $(cat /mnt/out/kexec.log)"
 	halt_now

@@ -28,6 +28,10 @@
 #       in/ (the capture script finds it at /mnt/in). --disk IMAGE: a raw
 #       image as the guest's virtio disk (/dev/vda), kept from run to run.
 #       KIND RUN: no crash; the first kernel runs SCRIPT OUTDIR (a next boot).
+#       --capture-initrd IMAGE: the capture kernel boots IMAGE (e.g. one dracut
+#       made) instead of the lab's initramfs, with --capture-append ARGS added
+#       to its command line; it has no share, so the run succeeds when the
+#       guest powers off or reboots by itself (capture_done=n/a).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 crashmod=$here/../crashmod
@@ -97,7 +101,7 @@ cmd_setup() {
 cmd_run() {
 	local lab=$1 kind=$2 out=$3
 	shift 3
-	local mem=512 ck=192M capture="" timeout=300 append="" net=() input="" disk=""
+	local mem=512 ck=192M capture="" timeout=300 append="" net=() input="" disk="" cinitrd="" cappend=""
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--net) net+=("$2"); shift 2 ;;
@@ -108,14 +112,17 @@ cmd_run() {
 		--capture) capture=$2; shift 2 ;;
 		--timeout) timeout=$2; shift 2 ;;
 		--append) append=$2; shift 2 ;;
+		--capture-initrd) cinitrd=$2; shift 2 ;;
+		--capture-append) cappend=$2; shift 2 ;;
 		*) echo "lab run: unknown option $1" >&2; return 2 ;;
 		esac
 	done
 	rm -rf "$out"
 	mkdir -p "$out/share/out"
 	cp "$lab/vmlinuz" "$lab/initrd.img" "$out/share/"
-	echo "console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=-1 oops=panic no_timer_check" \
+	echo "console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=-1 oops=panic no_timer_check $cappend" \
 		> "$out/share/capture.cmdline"
+	[ -n "$cinitrd" ] && cp "$cinitrd" "$out/share/capture-initrd.img"
 	[ -n "$capture" ] && install -m 755 "$capture" "$out/share/capture.sh"
 	[ -n "$input" ] && cp -a "$input" "$out/share/in"
 
@@ -136,9 +143,10 @@ cmd_run() {
 		-virtfs "local,path=$out/share,mount_tag=host0,security_model=none" \
 		"${netargs[@]}" </dev/null >"$out/qemu.log" 2>&1 || rc=$?
 	end=$(date +%s.%N)
-	rm -f "$out/share/vmlinuz" "$out/share/initrd.img"
+	rm -f "$out/share/vmlinuz" "$out/share/initrd.img" "$out/share/capture-initrd.img"
 	local capture_done=no
 	[ -f "$out/share/out/capture.done" ] && capture_done=yes
+	[ -n "$cinitrd" ] && [ -f "$out/share/out/first.done" ] && capture_done=n/a
 	printf 'kind=%s mem=%s crashkernel=%s qemu_rc=%s wall_s=%.1f capture_done=%s %s\n' \
 		"$kind" "$mem" "$ck" "$rc" "$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')" "$capture_done" \
 		"$(cat "$out/share/out/capture.done" 2>/dev/null)" | tee "$out/result.txt"
@@ -147,7 +155,7 @@ cmd_run() {
 		tail -20 "$out/serial.log" >&2
 		return 1
 	fi
-	if [ "$capture_done" != yes ]; then
+	if [ "$capture_done" = no ]; then
 		echo "lab: the capture kernel did not finish; last console lines:" >&2
 		tail -20 "$out/serial.log" >&2
 		return 1
