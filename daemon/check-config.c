@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "kdump-check.h"
 #include "layout.h"
 #include "log.h"
 #include "settings.h"
@@ -32,11 +33,16 @@ static void help(void) {
                "      --crash-dir DIR     [capture] crash_dir\n"
                "      --probe             also reach the store: write a small test object\n"
                "                          (v1/probe/HOST-TIME), read it back, delete it\n"
+               "      --kdump             also check this kernel's kdump setup: memory reserved\n"
+               "                          (crashkernel=), a capture kernel loaded, and whether the\n"
+               "                          reservation fits the capture initramfs (an estimate)\n"
+               "      --capture-initrd FILE  the capture initramfs for --kdump (default: kdump-tools'\n"
+               "                          or kdump-utils' image of the running kernel)\n"
                "  -h, --help              show this help\n"
                "\n"
-               "Exit status: 0 the configuration is valid (and the store works, with --probe),\n"
-               "1 it is not (the message names the file, line and key, or the store's answer),\n"
-               "2 usage error.\n",
+               "Exit status: 0 the configuration is valid (and the store works, with --probe;\n"
+               "and a crash would be captured, with --kdump), 1 it is not (the message names\n"
+               "the file, line and key, the store's answer, or what kdump lacks), 2 usage error.\n",
                VMC_CONFIG_DEFAULT);
 }
 
@@ -103,13 +109,26 @@ static int probe_store(const struct vmc_settings *st) {
         return r;
 }
 
-enum { OPT_PROBE = 0x200 };
+enum { OPT_PROBE = 0x200, OPT_KDUMP, OPT_CAPTURE_INITRD };
 
-static int take_probe(int opt, const char *arg, void *userdata) {
-        (void) arg;
-        if (opt != OPT_PROBE)
+struct checks {
+        bool probe;
+        bool kdump;
+        const char *capture_initrd;
+};
+
+static int take_option(int opt, const char *arg, void *userdata) {
+        struct checks *c = userdata;
+
+        if (opt == OPT_PROBE)
+                c->probe = true;
+        else if (opt == OPT_KDUMP)
+                c->kdump = true;
+        else if (opt == OPT_CAPTURE_INITRD) {
+                c->kdump = true;
+                c->capture_initrd = arg;
+        } else
                 return -ENOENT;
-        *(bool *) userdata = true;
         return 0;
 }
 
@@ -117,16 +136,18 @@ int cmd_check_config(int argc, char **argv) {
         static const struct option options[] = {
                 VMC_SETTINGS_OPTIONS,
                 { "probe", no_argument, NULL, OPT_PROBE },
+                { "kdump", no_argument, NULL, OPT_KDUMP },
+                { "capture-initrd", required_argument, NULL, OPT_CAPTURE_INITRD },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
         struct vmc_settings st = {};
         const struct vmc_config *cfg = &st.cfg;
         const struct vmc_credentials *cred = &st.cred;
-        bool probe = false;
+        struct checks c = {};
         int ret = 1;
 
-        if (!vmc_command_setup("check-config", argc, argv, options, help, take_probe, &probe, &st, &ret))
+        if (!vmc_command_setup("check-config", argc, argv, options, help, take_option, &c, &st, &ret))
                 goto out;
 
         printf("[capture]\nspool = %s\ncrash_dir = %s\ndump_level = %u\ncompression = %s\n\n", cfg->spool,
@@ -145,7 +166,9 @@ int cmd_check_config(int argc, char **argv) {
                cfg->give_up_attempts, cfg->give_up_days, cfg->signatures);
         fprintf(stderr, "vmcored: configuration OK\n");
         ret = 0;
-        if (probe && probe_store(&st) < 0)
+        if (c.probe && probe_store(&st) < 0)
+                ret = 1;
+        if (c.kdump && vmc_kdump_check(c.capture_initrd) < 0)
                 ret = 1;
 out:
         vmc_settings_done(&st);

@@ -76,6 +76,9 @@ poll_until() {
 listed() { test -n "$(s3 GET "?list-type=2&prefix=$1" | grep -o '<Key>[^<]*')"; }
 has_manifest() { s3 GET "?list-type=2&prefix=$1%2Fv1%2Fcrashes%2F" | grep -q 'MANIFEST\.json</Key>'; }
 
+# The first kernel, the capture kernel loaded: vmcored check-config --kdump.
+printf '#!/bin/sh\nvmcored check-config --config /dev/null --kdump --capture-initrd /mnt/initrd.img >"$1/kdump-check.out" 2>"$1/kdump-check.err"\necho "kdump_check_rc=$?" >>"$1/kdump-check.out"\n' \
+        >"$work/first.sh"
 for kind in "${kinds[@]}"; do
         run=$work/$kind prefix=e2e-$kind
         mkdir -p "$run"
@@ -83,6 +86,7 @@ for kind in "${kinds[@]}"; do
                 "$S3_BUCKET" "$prefix" "$S3_REGION" >"$work/in/vmcored.conf"
         rm -f "$run"/t-*
         "$here/lab/lab.sh" run "$work/lab" "$kind" "$run/guest" --capture "$here/capture-collect.sh" \
+                --first "$work/first.sh" \
                 --net "tcp:10.0.2.100:8080-tcp:127.0.0.1:$port" --in "$work/in" --timeout 400 >"$run/lab.log" 2>&1 &
         lab_pid=$!
         poll_until "$run/t-crash" grep -q "lab-init: triggering" "$run/guest/serial.log" &
@@ -99,6 +103,10 @@ for kind in "${kinds[@]}"; do
         out=$run/guest/share/out
         check "$kind: guest crashed, the capture kernel ran vmcored and finished ($(cat "$run/guest/result.txt" 2>/dev/null))" \
                 test "$lab_rc" -eq 0 || sed 's/^/    /' "$run/lab.log"
+        check "$kind: first kernel: vmcored check-config --kdump says a crash would be captured ($(sed -n 's/^needs_about = //p' "$out/kdump-check.out" 2>/dev/null) needed, $(sed -n 's/^reserved = //p' "$out/kdump-check.out" 2>/dev/null) reserved)" \
+                test -n "$(grep -x 'kdump_check_rc=0' "$out/kdump-check.out" 2>/dev/null)" -a \
+                -n "$(grep -x 'capture_kernel_loaded = yes' "$out/kdump-check.out" 2>/dev/null)" ||
+                cat "$out/kdump-check".* 2>/dev/null | sed 's/^/    /'
         check "$kind: network up in the capture kernel" grep -qx "net_rc=0" "$out/rc.txt"
         check "$kind: vmcored collect exit 0 ($(sed -n 's/^collect_s=//p' "$out/rc.txt") s in the capture kernel)" \
                 grep -qx "collect_rc=0" "$out/rc.txt" || sed 's/^/    /' "$out/collect.err"
@@ -185,8 +193,17 @@ small=$work/small
 mkdir -p "$small/in" && cp -a "$work/in/s3.cred" "$small/in/"
 printf '[store]\nurl = s3://%s/e2e-small?endpoint=http://10.0.2.100:8080&region=%s\nallow_http = yes\ncredentials = /mnt/in/s3.cred\n' \
         "$S3_BUCKET" "$S3_REGION" >"$small/in/vmcored.conf"
+# Before the crash, on the first kernel: vmcored check-config --kdump, with
+# the capture kernel loaded, must say the reservation is too small.
+printf '#!/bin/sh\nvmcored check-config --config /dev/null --kdump --capture-initrd /mnt/initrd.img >"$1/kdump-check.out" 2>"$1/kdump-check.err"\necho "kdump_check_rc=$?" >>"$1/kdump-check.out"\n' \
+        >"$small/first.sh"
 "$here/lab/lab.sh" run "$work/lab" SYSRQ "$small/run" --crashkernel 128M --capture "$here/capture-collect.sh" \
+        --first "$small/first.sh" \
         --in "$small/in" --net "tcp:10.0.2.100:8080-tcp:127.0.0.1:$port" --timeout 200 >"$small/run.log" 2>&1
+check "crashkernel too small: vmcored check-config --kdump on the first kernel said so before the crash (exit 1)" \
+        test -n "$(grep -x 'kdump_check_rc=1' "$small/run/share/out/kdump-check.out" 2>/dev/null)" -a \
+        -n "$(grep 'crashkernel reserves 128 MiB, but the capture initramfs /mnt/initrd.img .* needs about' "$small/run/share/out/kdump-check.err" 2>/dev/null)" ||
+        cat "$small/run/share/out/kdump-check".* 2>/dev/null | sed 's/^/    /' 
 check "crashkernel too small: the guest did not hang (the capture kernel powered off by itself: $(cat "$small/run/result.txt" 2>/dev/null))" \
         grep -q "capture_done=yes" "$small/run/result.txt"
 check "crashkernel too small: the capture kernel says its initramfs did not unpack" \

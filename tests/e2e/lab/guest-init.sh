@@ -72,6 +72,12 @@ if [ "$(cat /sys/kernel/kexec_crash_loaded)" != 1 ]; then
 	halt_now
 fi
 echo "loaded" > /mnt/out/first.done
+# lab run --first SCRIPT: a job for the first kernel, with the capture kernel
+# loaded, before the crash (e.g. vmcored check-config --kdump).
+if [ -x /mnt/first.sh ]; then
+	/mnt/first.sh /mnt/out > /mnt/out/first.log 2>&1
+	echo "first_rc=$?" >> /mnt/out/first.done
+fi
 
 # lab_kmsg_lines=N: write N debug-level lines to the kernel log first (log-size
 # benchmarks; needs printk.devkmsg=on, as writes are rate-limited otherwise).

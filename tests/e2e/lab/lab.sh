@@ -28,6 +28,8 @@
 #       in/ (the capture script finds it at /mnt/in). --disk IMAGE: a raw
 #       image as the guest's virtio disk (/dev/vda), kept from run to run.
 #       KIND RUN: no crash; the first kernel runs SCRIPT OUTDIR (a next boot).
+#       --first SCRIPT: the first kernel runs SCRIPT OUTDIR once the capture
+#       kernel is loaded, before the crash.
 #       --capture-initrd IMAGE: the capture kernel boots IMAGE (e.g. one dracut
 #       made) instead of the lab's initramfs, with --capture-append ARGS added
 #       to its command line; it has no share, so the run succeeds when the
@@ -101,7 +103,7 @@ cmd_setup() {
 cmd_run() {
 	local lab=$1 kind=$2 out=$3
 	shift 3
-	local mem=512 ck=192M capture="" timeout=300 append="" net=() input="" disk="" cinitrd="" cappend=""
+	local mem=512 ck=192M capture="" timeout=300 append="" net=() input="" disk="" cinitrd="" cappend="" first=""
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--net) net+=("$2"); shift 2 ;;
@@ -113,6 +115,7 @@ cmd_run() {
 		--timeout) timeout=$2; shift 2 ;;
 		--append) append=$2; shift 2 ;;
 		--capture-initrd) cinitrd=$2; shift 2 ;;
+		--first) first=$2; shift 2 ;;
 		--capture-append) cappend=$2; shift 2 ;;
 		*) echo "lab run: unknown option $1" >&2; return 2 ;;
 		esac
@@ -124,6 +127,7 @@ cmd_run() {
 		> "$out/share/capture.cmdline"
 	[ -n "$cinitrd" ] && cp "$cinitrd" "$out/share/capture-initrd.img"
 	[ -n "$capture" ] && install -m 755 "$capture" "$out/share/capture.sh"
+	[ -n "$first" ] && install -m 755 "$first" "$out/share/first.sh"
 	[ -n "$input" ] && cp -a "$input" "$out/share/in"
 
 	local netargs=()
