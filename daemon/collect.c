@@ -36,8 +36,6 @@
 #include "util.h"
 #include "vmcore.h"
 
-#define EXIT_SPOOLED 4          /* kept in the spool; the store has not got all of it */
-#define EXIT_NO_DUMP 5          /* report and log stored; the dump could not be captured */
 #define RECORD_MAX (1U << 20)
 
 static void help(void) {

@@ -12,6 +12,8 @@
 
 #define EXIT_USAGE 2
 #define EXIT_PARTIAL 3
+#define EXIT_SPOOLED 4          /* kept in the spool; the store has not got all of it */
+#define EXIT_NO_DUMP 5          /* report and log stored; the dump could not be captured */
 
 int cmd_analyze(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);

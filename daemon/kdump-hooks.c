@@ -14,6 +14,7 @@
  * <path>/<ip>-<date>/vmcore on the dump target. */
 #include <dirent.h>
 #include <errno.h>
+#include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,6 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "fileio.h"
 #include "kdumpdir.h"
 #include "log.h"
 #include "util.h"
@@ -125,20 +125,6 @@ static time_t boot_time(void) {
         return 0;
 }
 
-/* Decodes the octal escapes of /proc/self/mounts ("\040" for a space). */
-static void unescape_mount(char *s) {
-        char *o = s;
-        for (char *p = s; *p; p++) {
-                if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0' &&
-                    p[3] <= '7') {
-                        *o++ = (char) ((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
-                        p += 3;
-                } else
-                        *o++ = *p;
-        }
-        *o = '\0';
-}
-
 static bool pseudo_fs(const char *type) {
         static const char *const types[] = { "proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "securityfs",
                                               "debugfs", "tracefs", "configfs", "pstore", "bpf", "mqueue", "hugetlbfs",
@@ -149,64 +135,77 @@ static bool pseudo_fs(const char *type) {
         return false;
 }
 
-/* The newest <mount>/<path>/<name>/ holding a complete kdump-utils dump
- * saved since this kernel booted, over every mounted file system (the
- * dump target is /sysroot for the root file system, else where kdump
- * mounted it). */
+/* The complete kdump-utils dump in dir (its vmcore), into buf. */
+static int saved_dump_in(const char *dir, char *buf, size_t len) {
+        struct kdump_dir k;
+        int r = kdump_dir_scan(dir, &k);
+
+        if (r < 0)
+                return r;
+        r = k.n_dumps == 1 && !k.incomplete ? 0 : -ENOENT;
+        if (r == 0)
+                snprintf(buf, len, "%s", k.dumps[0]);
+        kdump_dir_done(&k);
+        return r;
+}
+
+/* The newest complete kdump-utils dump in <mount>/<path>/<name>/ saved
+ * since this kernel booted, over every mounted file system (the dump
+ * target is /sysroot for the root file system, else where kdump mounted
+ * it). */
 static int find_saved_dump(const char *path, time_t since, char *best, size_t len) {
-        _cleanup_fclose_ FILE *f = fopen("/proc/self/mounts", "re");
-        char line[8192];
+        FILE *f = setmntent("/proc/self/mounts", "re");
+        struct mntent *m;
         time_t newest = 0;
 
         *best = '\0';
         if (!f)
                 return -errno;
-        while (fgets(line, sizeof(line), f)) {
-                char dev[4096], mnt[4096], type[64], base[8192];
+        while ((m = getmntent(f))) {
+                char base[8192];
                 struct dirent *de;
                 DIR *d;
 
-                if (sscanf(line, "%4095s %4095s %63s", dev, mnt, type) != 3 || pseudo_fs(type))
+                if (pseudo_fs(m->mnt_type))
                         continue;
-                unescape_mount(mnt);
-                snprintf(base, sizeof(base), "%s/%s", strcmp(mnt, "/") == 0 ? "" : mnt, path[0] == '/' ? path + 1 : path);
+                snprintf(base, sizeof(base), "%s/%s", strcmp(m->mnt_dir, "/") == 0 ? "" : m->mnt_dir,
+                         path[0] == '/' ? path + 1 : path);
                 d = opendir(base);
                 if (!d)
                         continue;
                 while ((de = readdir(d))) {
-                        char dir[12288];
-                        struct kdump_dir k;
+                        char dir[12288], dump[12800];
                         struct stat st;
 
                         if (de->d_name[0] == '.')
                                 continue;
                         snprintf(dir, sizeof(dir), "%s/%s", base, de->d_name);
-                        if (kdump_dir_scan(dir, &k) < 0)
-                                continue;
-                        if (k.n_dumps == 1 && !k.incomplete && stat(k.dumps[0], &st) == 0 && st.st_mtime >= since &&
-                            st.st_mtime >= newest) {
+                        if (saved_dump_in(dir, dump, sizeof(dump)) == 0 && stat(dump, &st) == 0 &&
+                            st.st_mtime >= since && st.st_mtime >= newest) {
                                 newest = st.st_mtime;
-                                snprintf(best, len, "%s", dir);
+                                snprintf(best, len, "%s", dump);
                         }
-                        kdump_dir_done(&k);
                 }
                 closedir(d);
         }
+        endmntent(f);
         return *best ? 0 : -ENOENT;
 }
 
 static void post_store_saved(struct kdump_post *p) {
-        char path[4096], dir[12288];
-        struct kdump_dir k;
+        char path[4096], dump[12800];
         int r;
 
-        if (p->dump_dir)
-                snprintf(dir, sizeof(dir), "%s", p->dump_dir);
-        else {
+        if (p->dump_dir) {
+                if (saved_dump_in(p->dump_dir, dump, sizeof(dump)) < 0) {
+                        log_warning("kdump_post: %s: no complete dump (vmcore) there", p->dump_dir);
+                        return;
+                }
+        } else {
                 r = kdump_conf_path(p->kdump_conf, path, sizeof(path));
                 if (r < 0)
                         log_warning("kdump_post: %s: %s; looking in %s", p->kdump_conf, strerror(-r), path);
-                r = find_saved_dump(path, boot_time(), dir, sizeof(dir));
+                r = find_saved_dump(path, boot_time(), dump, sizeof(dump));
                 if (r < 0) {
                         /* An ssh or raw dump target, or a target kdump has
                          * unmounted: nothing here to read. */
@@ -217,23 +216,15 @@ static void post_store_saved(struct kdump_post *p) {
                         return;
                 }
         }
-        r = kdump_dir_scan(dir, &k);
-        if (r < 0 || k.n_dumps != 1 || k.incomplete) {
-                log_warning("kdump_post: %s: no complete dump (vmcore) there", dir);
-                if (r >= 0)
-                        kdump_dir_done(&k);
-                return;
-        }
-        log_info("kdump_post: storing the dump kdump saved, %s", k.dumps[0]);
-        r = vmc_collect_saved(&p->st, k.dumps[0]);
-        if (r == 4)
+        log_info("kdump_post: storing the dump kdump saved, %s", dump);
+        r = vmc_collect_saved(&p->st, dump);
+        if (r == EXIT_SPOOLED)
                 log_warning("kdump_post: the store is away: the dump stays in %s, and the next boot's vmcored run "
                             "stores it",
-                            dir);
+                            dump);
         else if (r != 0)
                 log_warning("kdump_post: collect exited with status %d; the next boot's vmcored run tries %s again", r,
-                            dir);
-        kdump_dir_done(&k);
+                            dump);
 }
 
 int vmc_kdump_post(int argc, char **argv) {

@@ -32,7 +32,6 @@
 #include "spool-drain.h"
 #include "util.h"
 
-#define EXIT_SPOOLED 4
 #define INGESTED_DIR ".ingested"
 #define RETRY_FIRST_S 30
 #define RETRY_MAX_S 1800
@@ -190,7 +189,7 @@ static void ingest_one(struct runner *rn, int markfd, const char *crash_dir, con
                 _exit(vmc_collect_saved(&rn->st, k.dumps[0]));
         }
         ret = pid < 0 ? -errno : wait_child(rn, pid);
-        if (ret == 0 || ret == EXIT_SPOOLED || ret == 5) {
+        if (ret == 0 || ret == EXIT_SPOOLED || ret == EXIT_NO_DUMP) {
                 snprintf(text, sizeof(text), "ingested: %s (collect exit status %d)\n", k.dumps[0], ret);
                 (void) mark_ingested(markfd, name, text);
         } else if (!stop_requested) {

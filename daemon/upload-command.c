@@ -16,7 +16,6 @@
 #include "spool-drain.h"
 #include "util.h"
 
-#define EXIT_SPOOLED 4
 
 static void help(void) {
         printf("Usage: vmcored upload [OPTIONS]\n"

@@ -21,19 +21,13 @@ grep MemAvailable /proc/meminfo | awk '{ print "memavail_before_kib=" $2 }' >>"$
 ( while :; do awk '/^MemAvailable/ { print $2 }' /proc/meminfo; sleep 0.1; done ) >"$out/memavail.txt" &
 sampler=$!
 t0=$(up)
-# A binary just unpacked from the initramfs can fail to start with ETXTBSY
-# (exit 126) for a moment: the kernel closes the unpacked files late.
-for try in 1 2 3 4 5; do
-	vmcored collect --config /mnt/in/vmcored.conf --spool "$spool" >"$out/collect.out" 2>"$out/collect.err"
-	rc=$?
-	[ $rc -eq 126 ] || break
-	echo "collect_exec_retry=$try" >>"$out/rc.txt"
-	sleep 1
-done
+vmcored collect --config /mnt/in/vmcored.conf --spool "$spool" >"$out/collect.out" 2>"$out/collect.err"
+rc=$?
 echo "collect_rc=$rc" >>"$out/rc.txt"
-# vmcored missing or cut short: the capture kernel ran out of memory
-# unpacking its initramfs (crashkernel= too small). Say so where the host
-# (the console, on a real machine) sees it.
+# vmcored missing (127) or cut short (126, ETXTBSY: the failed unpacker
+# still holds it open): the capture kernel ran out of memory unpacking its
+# initramfs (crashkernel= too small). Say so where the host (the console,
+# on a real machine) sees it.
 if dmesg | grep -q "Initramfs unpacking failed"; then
 	echo "initramfs_unpack=failed" >>"$out/rc.txt"
 	[ $rc -eq 126 ] || [ $rc -eq 127 ] &&

@@ -195,10 +195,8 @@ printf '[store]\nurl = s3://%s/e2e-small?endpoint=http://10.0.2.100:8080&region=
         "$S3_BUCKET" "$S3_REGION" >"$small/in/vmcored.conf"
 # Before the crash, on the first kernel: vmcored check-config --kdump, with
 # the capture kernel loaded, must say the reservation is too small.
-printf '#!/bin/sh\nvmcored check-config --config /dev/null --kdump --capture-initrd /mnt/initrd.img >"$1/kdump-check.out" 2>"$1/kdump-check.err"\necho "kdump_check_rc=$?" >>"$1/kdump-check.out"\n' \
-        >"$small/first.sh"
 "$here/lab/lab.sh" run "$work/lab" SYSRQ "$small/run" --crashkernel 128M --capture "$here/capture-collect.sh" \
-        --first "$small/first.sh" \
+        --first "$work/first.sh" \
         --in "$small/in" --net "tcp:10.0.2.100:8080-tcp:127.0.0.1:$port" --timeout 200 >"$small/run.log" 2>&1
 check "crashkernel too small: vmcored check-config --kdump on the first kernel said so before the crash (exit 1)" \
         test -n "$(grep -x 'kdump_check_rc=1' "$small/run/share/out/kdump-check.out" 2>/dev/null)" -a \

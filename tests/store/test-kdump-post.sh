@@ -74,7 +74,7 @@ check "store away: kdump_pre exit 0" test $? -eq 0 || sed 's/^/    /' "$work/pre
         >/dev/null 2>"$work/post-away.err"
 check "store away: kdump_post exit 0" test $? -eq 0 || sed 's/^/    /' "$work/post-away.err"
 check "store away: says the next boot's vmcored run stores it" \
-        grep -q "the store is away: the dump stays in $new, and the next boot's vmcored run stores it" "$work/post-away.err" ||
+        grep -q "the store is away: the dump stays in $new/vmcore, and the next boot's vmcored run stores it" "$work/post-away.err" ||
         sed 's/^/    /' "$work/post-away.err"
 check "store away: kdump's directories are untouched" test "$(snapshot "$crash")" = "$before"
 # The next boot: the capture kernel's spool was in memory and is gone.
