@@ -109,33 +109,61 @@ static int find_btf(struct vmc_vmcore *vm, uint64_t above, uint64_t *start, uint
         return -ENOENT;
 }
 
-static void load_modules(struct vmc_vmcore *vm) {
-        static const char *const names[] = { "__start_BTF", "__stop_BTF", "modules" };
-        _cleanup_(kbtf_freep) struct kbtf *btf = NULL;
-        const struct kmem *mem = vmc_dump_kmem(vm->dump);
+struct kbtf *vmc_vmcore_btf(struct vmc_vmcore *vm) {
+        static const char *const names[] = { "__start_BTF", "__stop_BTF" };
         uint64_t addr[ELEMENTSOF(names)], above;
         char msg[512] = "";
         int r;
 
-        vm->modules_tried = true;
-        /* All three come after the kallsyms tables, which sit in .rodata:
-         * the BTF at the end of the read-only data, `modules` in .data. */
+        if (vm->btf_tried)
+                return vm->btf;
+        vm->btf_tried = true;
+        if (!vm->kallsyms) {
+                (void) vmc_vmcore_warn(vm, "kernel types: no BTF without kallsyms");
+                return NULL;
+        }
+        /* The BTF comes after the kallsyms tables, which sit in .rodata. */
         if (!vmcoreinfo_symbol(vmc_dump_vmcoreinfo(vm->dump), "kallsyms_token_index", &above))
                 above = 0;
-        if (above > 0 && find_btf(vm, above, &addr[0], &addr[1]) >= 0) {
-                r = kallsyms_addresses_above(vm->kallsyms, addr[1], &names[2], 1, &addr[2]);
-                if (r == 0)
-                        r = set_error(-ENODATA, msg, sizeof(msg), "kallsyms has no `modules` list");
-        } else {
+        if (above == 0 || find_btf(vm, above, &addr[0], &addr[1]) < 0) {
                 r = kallsyms_addresses_above(vm->kallsyms, above, names, ELEMENTSOF(names), addr);
                 if (r >= 0 && r < (int) ELEMENTSOF(names))
-                        r = set_error(-ENODATA, msg, sizeof(msg), "kallsyms has no %s",
-                                      r == 2 ? "`modules` list or no BTF" : "BTF (__start_BTF, __stop_BTF)");
+                        r = set_error(-ENODATA, msg, sizeof(msg),
+                                      "the kernel has no BTF (no __start_BTF/__stop_BTF in kallsyms)");
+                if (r < 0) {
+                        (void) vmc_vmcore_warn(vm, "kernel types: %s", *msg ? msg : strerror(-r));
+                        return NULL;
+                }
         }
+        vm->btf_stop = addr[1];
+        r = kbtf_open(vmc_dump_kmem(vm->dump), addr[0], addr[1], &vm->btf, msg, sizeof(msg));
+        if (r < 0)
+                (void) vmc_vmcore_warn(vm, "kernel types: %s", *msg ? msg : strerror(-r));
+        return vm->btf;
+}
+
+static void load_modules(struct vmc_vmcore *vm) {
+        static const char *const names[] = { "modules" };
+        struct kbtf *btf;
+        uint64_t head, above = 0;
+        char msg[512] = "";
+        int r;
+
+        vm->modules_tried = true;
+        btf = vmc_vmcore_btf(vm);
+        if (!btf) {
+                (void) vmc_vmcore_warn(vm, "module symbols: no kernel types (BTF)");
+                return;
+        }
+        /* `modules` lies in .data, after the kallsyms tables and the BTF:
+         * only the name table from there on is read. */
+        (void) vmcoreinfo_symbol(vmc_dump_vmcoreinfo(vm->dump), "kallsyms_token_index", &above);
+        above = MAX(above, vm->btf_stop);
+        r = kallsyms_addresses_above(vm->kallsyms, above, names, 1, &head);
+        if (r == 0)
+                r = set_error(-ENODATA, msg, sizeof(msg), "kallsyms has no `modules` list");
         if (r >= 0)
-                r = kbtf_open(mem, addr[0], addr[1], &btf, msg, sizeof(msg));
-        if (r >= 0)
-                r = kmodules_load(mem, addr[2], btf, &vm->modules, msg, sizeof(msg));
+                r = kmodules_load(vmc_dump_kmem(vm->dump), head, btf, &vm->modules, msg, sizeof(msg));
         if (r < 0)
                 (void) vmc_vmcore_warn(vm, "module symbols: %s", *msg ? msg : strerror(-r));
 }
@@ -270,6 +298,7 @@ void vmc_vmcore_free(struct vmc_vmcore *vm) {
         free(vm->warnings);
         printk_log_free(vm->printk);
         kmodules_free(vm->modules);
+        kbtf_free(vm->btf);
         kallsyms_free(vm->kallsyms);
         free(vm->log_error);
         free(vm->symbols_error);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "btf.h"
 #include "dump.h"
 #include "kallsyms.h"
 #include "modules.h"
@@ -39,6 +40,10 @@ struct vmc_vmcore {
         char *log_error;
         struct kallsyms *kallsyms;      /* NULL without usable kallsyms */
         char *symbols_error;
+        /* Loaded on first use: vmc_vmcore_btf(). */
+        struct kbtf *btf;
+        bool btf_tried;
+        uint64_t btf_stop;
         /* Loaded when an address to name lies where modules live. */
         struct kmodules *modules;
         bool modules_tried;
@@ -65,6 +70,10 @@ int vmc_vmcore_warn(struct vmc_vmcore *vm, const char *fmt, ...) _printf_(2, 3);
 
 /* The kernel's panic_cpu variable (-1 unknown), read on first call. */
 int vmc_vmcore_panic_cpu(struct vmc_vmcore *vm);
+
+/* The kernel's types (BTF) from the dump, read on first call; NULL (with a
+ * warning recorded) when the kernel has none or they cannot be read. */
+struct kbtf *vmc_vmcore_btf(struct vmc_vmcore *vm);
 
 /* A damaged dump: some of the log, symbols or registers are missing. */
 bool vmc_vmcore_partial(const struct vmc_vmcore *vm);
