@@ -544,6 +544,19 @@ static void sort_split_set(struct vmc_dump *d) {
 #define X86_64_START_KERNEL_MAP UINT64_C(0xffffffff80000000)
 #define X86_64_MODULES_VADDR UINT64_C(0xffffffffc0000000)
 
+static int pgt_translate(struct vmc_dump *d, uint64_t addr, uint64_t *paddr) {
+        /* addrxlat_walk() starts the walk itself, from base.addr. */
+        addrxlat_step_t step = { .ctx = d->xctx, .sys = NULL, .meth = &d->pgt.meth,
+                                 .base = { .addr = addr, .as = ADDRXLAT_KVADDR } };
+
+        if (addrxlat_walk(&step) != ADDRXLAT_OK || step.base.as != ADDRXLAT_MACHPHYSADDR) {
+                addrxlat_ctx_clear_err(d->xctx);
+                return -EFAULT;
+        }
+        *paddr = step.base.addr;
+        return 0;
+}
+
 static int pgt_read(struct vmc_dump *d, uint64_t addr, void *buf, size_t len) {
         uint8_t *out = buf;
 
@@ -551,22 +564,48 @@ static int pgt_read(struct vmc_dump *d, uint64_t addr, void *buf, size_t len) {
                 return -ENOMEM;
 
         while (len > 0) {
-                /* addrxlat_walk() starts the walk itself, from base.addr. */
-                addrxlat_step_t step = { .ctx = d->xctx, .sys = NULL, .meth = &d->pgt.meth,
-                                         .base = { .addr = addr, .as = ADDRXLAT_KVADDR } };
                 size_t n = (size_t) MIN((uint64_t) len, d->info.page_size - addr % d->info.page_size);
+                uint64_t phys;
 
-                if (addrxlat_walk(&step) != ADDRXLAT_OK || step.base.as != ADDRXLAT_MACHPHYSADDR) {
-                        addrxlat_ctx_clear_err(d->xctx);
-                        return -EFAULT;
-                }
-                if (d->phys_read(d, step.base.addr, out, n) < 0)
+                if (pgt_translate(d, addr, &phys) < 0 || d->phys_read(d, phys, out, n) < 0)
                         return -EFAULT;
                 out += n;
                 addr += n;
                 len -= n;
         }
         return 0;
+}
+
+int vmc_dump_vtop(struct vmc_dump *d, uint64_t addr, uint64_t *paddr) {
+        addrxlat_fulladdr_t fa = { .addr = addr, .as = ADDRXLAT_KVADDR };
+        addrxlat_ctx_t *ctx = NULL;
+        addrxlat_sys_t *sys = NULL;
+        int r = -EFAULT;
+
+        if (d->kimage.valid && addr >= d->kimage.start && addr < d->kimage.end) {
+                *paddr = addr + d->kimage.phys_off;
+                return 0;
+        }
+        if (d->pgt.valid && (addr >> 63) && (d->xctx || xctx_new(d) >= 0) && pgt_translate(d, addr, paddr) >= 0)
+                return 0;
+        if (d->kctx) {
+                if (kdump_get_addrxlat(d->kctx, &ctx, &sys) != KDUMP_OK)
+                        return -EFAULT;
+                if (addrxlat_fulladdr_conv(&fa, ADDRXLAT_MACHPHYSADDR, ctx, sys) == ADDRXLAT_OK) {
+                        *paddr = fa.addr;
+                        r = 0;
+                } else
+                        addrxlat_ctx_clear_err(ctx);
+                addrxlat_ctx_decref(ctx);
+                addrxlat_sys_decref(sys);
+                return r;
+        }
+        if (d->xsys && flat_xlat_ready(d) >= 0 &&
+            addrxlat_fulladdr_conv(&fa, ADDRXLAT_MACHPHYSADDR, d->xctx, d->xsys) == ADDRXLAT_OK) {
+                *paddr = fa.addr;
+                return 0;
+        }
+        return -EFAULT;
 }
 
 static int dump_kmem_read(void *userdata, uint64_t addr, void *buf, size_t len) {

@@ -57,6 +57,10 @@ const struct vmcoreinfo *vmc_dump_vmcoreinfo(const struct vmc_dump *d);
 /* Reads kernel virtual memory; valid while d is open. */
 const struct kmem *vmc_dump_kmem(struct vmc_dump *d);
 
+/* The physical address of kernel virtual address addr; -EFAULT when it
+ * does not translate. */
+int vmc_dump_vtop(struct vmc_dump *d, uint64_t addr, uint64_t *paddr);
+
 /* The NT_PRSTATUS notes, in file order. */
 size_t vmc_dump_n_cpus(const struct vmc_dump *d);
 const struct vmc_cpu_regs *vmc_dump_cpu(const struct vmc_dump *d, size_t i);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* JSON helpers shared by report.c and report-vmcore.c (internal). */
+/* What report.c and report-vmcore.c share (internal): JSON helpers and
+ * the steps of an analysis. */
 
 #include <json-c/json.h>
 #include <stdint.h>
@@ -13,3 +14,13 @@ void vmc_jadd(json_object *o, const char *key, json_object *v);
 json_object *vmc_jstr(const char *s);
 /* "0x" and 16 hex digits. */
 json_object *vmc_jhex(uint64_t v);
+
+struct klog;
+struct vmc_analyzer;
+struct vmc_report;
+
+/* The log analysis alone: title, events, fingerprints. */
+int vmc_analyze_log_only(struct vmc_analyzer *a, struct klog *log, const char *source, struct vmc_report **ret);
+
+/* The steps after it: the built-in analyzers and the known-issue rules. */
+int vmc_report_finish(struct vmc_analyzer *a, struct vmc_report *r);

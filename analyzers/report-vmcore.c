@@ -110,12 +110,17 @@ int vmc_analyze_vmcore(struct vmc_analyzer *a, struct vmc_vmcore *vm, struct klo
                 if (k < 0)
                         goto fail;
         }
-        k = vmc_analyze_log(a, log, source, &r);
+        k = vmc_analyze_log_only(a, log, source, &r);
         if (k < 0)
                 goto fail;
         r->vmcore = vm;
         r->log_source = log_source;
         k = resolve_panic(r);
+        if (k < 0) {
+                vmc_report_free(r);
+                return k;
+        }
+        k = vmc_report_finish(a, r);
         if (k < 0) {
                 vmc_report_free(r);
                 return k;

@@ -5,6 +5,8 @@
 #include "fingerprint.h"
 #include "report.h"
 #include "report-json.h"
+#include "rules.h"
+#include "taint.h"
 #include "utf8.h"
 #include "util.h"
 #include "vmcore.h"
@@ -12,6 +14,8 @@
 struct vmc_analyzer {
         struct title_engine *titles;
         struct oops_engine *oops;
+        struct rules *rules;
+        bool no_explain;
 };
 
 int vmc_analyzer_new(struct vmc_analyzer **ret, char *errbuf, size_t errlen) {
@@ -41,6 +45,7 @@ void vmc_analyzer_free(struct vmc_analyzer *a) {
                 return;
         title_engine_free(a->titles);
         oops_engine_free(a->oops);
+        rules_free(a->rules);
         free(a);
 }
 
@@ -56,6 +61,9 @@ void vmc_report_free(struct vmc_report *r) {
         oops_events_free(r->events, r->n_events);
         free(r->fingerprint);
         free(r->duphash);
+        hints_done(&r->hints);
+        json_object_put(r->analyzers);
+        known_issues_free(r->known_issues, r->n_known_issues);
         free(r->linux_banner);
         free(r->panic.comm);
         vmc_vmcore_free(r->vmcore);
@@ -63,7 +71,51 @@ void vmc_report_free(struct vmc_report *r) {
         free(r);
 }
 
+void vmc_analyzer_set_explain(struct vmc_analyzer *a, bool on) {
+        a->no_explain = !on;
+}
+
+int vmc_analyzer_add_rules(struct vmc_analyzer *a, const char *dir, char *errbuf, size_t errlen) {
+        int r;
+
+        if (!a->rules) {
+                r = rules_new(&a->rules);
+                if (r < 0)
+                        return r;
+        }
+        return rules_load_dir(a->rules, dir, errbuf, errlen);
+}
+
+struct rules *vmc_analyzer_rules(struct vmc_analyzer *a) {
+        return a->rules;
+}
+
+int vmc_report_finish(struct vmc_analyzer *a, struct vmc_report *r) {
+        int k = 0;
+
+        if (!a->no_explain)
+                k = vmc_report_explain(r);
+        if (k >= 0 && a->rules)
+                k = rules_match(a->rules, r, &r->known_issues, &r->n_known_issues);
+        return k;
+}
+
 int vmc_analyze_log(struct vmc_analyzer *a, struct klog *log, const char *source, struct vmc_report **ret) {
+        struct vmc_report *r;
+        int k = vmc_analyze_log_only(a, log, source, &r);
+
+        if (k < 0)
+                return k;
+        k = vmc_report_finish(a, r);
+        if (k < 0) {
+                vmc_report_free(r);
+                return k;
+        }
+        *ret = r;
+        return 0;
+}
+
+int vmc_analyze_log_only(struct vmc_analyzer *a, struct klog *log, const char *source, struct vmc_report **ret) {
         struct title_scan scan = {};
         struct vmc_report *r;
         int k;
@@ -266,17 +318,6 @@ static char *banner_release(const char *banner) {
         return e ? strndup(p, (size_t) (e - p)) : strdup(p);
 }
 
-static const struct {
-        char letter;
-        const char *name;
-} taint_names[] = {
-        { 'P', "PROPRIETARY_MODULE" }, { 'F', "FORCED_MODULE" }, { 'S', "CPU_OUT_OF_SPEC" },
-        { 'R', "FORCED_RMMOD" }, { 'M', "MACHINE_CHECK" }, { 'B', "BAD_PAGE" }, { 'U', "USER" },
-        { 'D', "DIE" }, { 'A', "OVERRIDDEN_ACPI_TABLE" }, { 'W', "WARN" }, { 'C', "CRAP" },
-        { 'I', "FIRMWARE_WORKAROUND" }, { 'O', "OOT_MODULE" }, { 'E', "UNSIGNED_MODULE" },
-        { 'L', "SOFTLOCKUP" }, { 'K', "LIVEPATCH" }, { 'X', "AUX" }, { 'T', "RANDSTRUCT" },
-        { 'N', "TEST" },
-};
 
 /* The guilty frame of an event: the frame of its trace (RIP first) whose
  * function is the one its title names. */
@@ -368,10 +409,11 @@ static json_object *taint_flags_json(const char *taint) {
         json_object *a = json_object_new_array();
         if (!a || !taint)
                 return a;
-        for (const char *p = taint; *p; p++)
-                for (size_t i = 0; i < ELEMENTSOF(taint_names); i++)
-                        if (taint_names[i].letter == *p)
-                                json_object_array_add(a, json_object_new_string(taint_names[i].name));
+        for (const char *p = taint; *p; p++) {
+                const struct taint_flag *f = taint_flag(*p);
+                if (f)
+                        json_object_array_add(a, json_object_new_string(f->name));
+        }
         return a;
 }
 
@@ -457,6 +499,26 @@ static json_object *event_json(const struct vmc_report *r, size_t idx) {
         return o;
 }
 
+static json_object *known_issues_json(const struct vmc_report *r) {
+        json_object *a = json_object_new_array();
+
+        for (size_t i = 0; a && i < r->n_known_issues; i++) {
+                const struct known_issue *k = &r->known_issues[i];
+                json_object *o = json_object_new_object();
+                if (!o)
+                        break;
+                vmc_jadd(o, "id", vmc_jstr(k->id));
+                vmc_jadd(o, "summary", vmc_jstr(k->summary));
+                vmc_jadd(o, "url", vmc_jstr(k->url));
+                vmc_jadd(o, "file", vmc_jstr(k->file));
+                vmc_jadd(o, "line", json_object_new_int64(k->line));
+                vmc_jadd(o, "priority", json_object_new_int(k->priority));
+                vmc_jadd(o, "matched", vmc_jstr(k->matched));
+                json_object_array_add(a, o);
+        }
+        return a;
+}
+
 json_object *vmc_report_to_json(const struct vmc_report *r) {
         const struct oops_event *t = r->title_event >= 0 ? &r->events[r->title_event] : NULL;
         const struct oops_event *mods = modules_event(r);
@@ -512,6 +574,10 @@ json_object *vmc_report_to_json(const struct vmc_report *r) {
                 json_object_array_add(events, event_json(r, i));
         vmc_jadd(o, "events", events);
         vmc_jadd(o, "lines", json_object_new_int64((int64_t) r->log->n_lines));
+        vmc_jadd(o, "hardware_error", json_object_new_boolean(r->hardware_error));
+        vmc_jadd(o, "hints", hints_to_json(&r->hints));
+        vmc_jadd(o, "known_issues", known_issues_json(r));
+        vmc_jadd(o, "analyzers", r->analyzers ? json_object_get(r->analyzers) : json_object_new_array());
         vmc_report_vmcore_json(r, o);
         return o;
 }
@@ -532,6 +598,33 @@ static void print_frame(FILE *f, const struct frame *fr, const char *indent, con
 static void print_clean(FILE *f, const char *s) {
         _cleanup_free_ char *c = s ? utf8_sanitize(s, strlen(s)) : NULL;
         fputs(c ? c : "-", f);
+}
+
+/* Hints, most severe first, and known issues. */
+static void print_findings(const struct vmc_report *r, FILE *f) {
+        if (r->n_known_issues > 0) {
+                fprintf(f, "  known issues\n");
+                for (size_t i = 0; i < r->n_known_issues; i++) {
+                        const struct known_issue *k = &r->known_issues[i];
+                        fprintf(f, "    %s: ", k->id);
+                        print_clean(f, k->summary);
+                        if (k->url)
+                                fprintf(f, "\n      %s", k->url);
+                        fputc('\n', f);
+                }
+        }
+        if (r->hints.n > 0) {
+                fprintf(f, "  hints\n");
+                for (int sev = HINT_CRITICAL; sev >= HINT_INFO; sev--)
+                        for (size_t i = 0; i < r->hints.n; i++) {
+                                const struct hint *h = &r->hints.v[i];
+                                if ((int) h->severity != sev)
+                                        continue;
+                                fprintf(f, "    %-8s [%s] ", hint_severity_name(h->severity), h->analyzer);
+                                print_clean(f, h->message);
+                                fputc('\n', f);
+                        }
+        }
 }
 
 int vmc_report_print(const struct vmc_report *r, FILE *f) {
@@ -621,5 +714,6 @@ int vmc_report_print(const struct vmc_report *r, FILE *f) {
                         fputs("  <- fatal", f);
                 fputc('\n', f);
         }
+        print_findings(r, f);
         return 0;
 }

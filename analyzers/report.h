@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "hint.h"
 #include "klog.h"
 #include "oops.h"
 #include "title.h"
@@ -56,10 +57,29 @@ struct vmc_report {
         struct vmc_vmcore *vmcore;
         const char *log_source;         /* "dump", "file" (a saved log), NULL: none */
         struct vmc_panic panic;
+
+        /* What the built-in analyzers found (vmc_report_explain()). */
+        struct hints hints;
+        json_object *analyzers;         /* which ran, which were skipped and why */
+        bool hardware_error;            /* the crash is flagged as hardware */
+
+        /* Known issues the crash matches (rules.h), best first. */
+        struct known_issue *known_issues;
+        size_t n_known_issues;
 };
 
 int vmc_analyzer_new(struct vmc_analyzer **ret, char *errbuf, size_t errlen);
 void vmc_analyzer_free(struct vmc_analyzer *a);
+
+/* Whether analyses run the built-in analyzers (explain.h); on by default.
+ * Off, a report has the log analysis only. */
+void vmc_analyzer_set_explain(struct vmc_analyzer *a, bool on);
+
+/* Adds the known-issue rules of the *.rules files in dir (rules.h). A bad
+ * file is an error (-EBADMSG) with its name and line in errbuf; a missing
+ * directory is -ENOENT. */
+int vmc_analyzer_add_rules(struct vmc_analyzer *a, const char *dir, char *errbuf, size_t errlen);
+struct rules *vmc_analyzer_rules(struct vmc_analyzer *a);
 
 /* The title engine inside an analyzer (for fingerprint_material() etc.). */
 struct title_engine *vmc_analyzer_titles(struct vmc_analyzer *a);
@@ -73,6 +93,11 @@ int vmc_analyze_log(struct vmc_analyzer *a, struct klog *log, const char *source
  * failure). */
 int vmc_analyze_vmcore(struct vmc_analyzer *a, struct vmc_vmcore *vm, struct klog *fallback_log, const char *source,
                        struct vmc_report **ret);
+
+/* Runs the built-in analyzers (explain.h) over the report: its hints,
+ * hardware_error, and the fingerprint of a hardware crash. The analyze
+ * functions call it; 0 or -ENOMEM. */
+int vmc_report_explain(struct vmc_report *r);
 
 /* The report comes from a damaged dump (log, registers or symbols lost). */
 bool vmc_report_partial(const struct vmc_report *r);

@@ -277,7 +277,6 @@ static void test_btf_damage(void **state) {
         struct world *w = malloc(sizeof(*w));
         struct kbtf *b = NULL;
         char err[256] = "";
-        uint64_t off;
         uint8_t *h;
 
         (void) state;
