@@ -269,9 +269,11 @@ static int rule_check(const struct rule *r, char *why, size_t len) {
 }
 
 static int add_rule(struct rules *rs, struct rule *r) {
-        /* A later rule with the same id replaces the earlier one. */
+        /* A later rule with the same id replaces the earlier one, in its
+         * place (an override edits a rule, it does not demote it). */
         for (size_t i = 0; i < rs->n; i++)
                 if (strcmp(rs->v[i]->id, r->id) == 0) {
+                        r->order = rs->v[i]->order;
                         rule_free(rs->v[i]);
                         rs->v[i] = r;
                         return 0;
@@ -319,7 +321,8 @@ int rules_load_file(struct rules *rs, const char *path, char *errbuf, size_t err
                                 break;
                         }
                         if (!end || strip(end + 1)[0] != '\0') {
-                                snprintf(why, sizeof(why), "a rule header is [id], with nothing after it");
+                                snprintf(why, sizeof(why), "%s", !end ? "a rule header needs its closing ]"
+                                                                     : "nothing may follow a rule header [id]");
                                 r = -EINVAL;
                                 break;
                         }
@@ -512,14 +515,21 @@ int rules_load_dir(struct rules *rs, const char *dir, char *errbuf, size_t errle
         closedir(d);
         if (r >= 0)
                 qsort(names, n, sizeof(*names), name_cmp);
-        for (size_t i = 0; i < n && r >= 0; i++) {
+        /* A bad file is left out and reported; the others still load. */
+        for (size_t i = 0; i < n && r != -ENOMEM; i++) {
                 _cleanup_free_ char *path = NULL;
+                char e[512];
+                int k;
                 if (asprintf(&path, "%s/%s", dir, names[i]) < 0) {
                         path = NULL;
                         r = -ENOMEM;
                         break;
                 }
-                r = rules_load_file(rs, path, errbuf, errlen);
+                k = rules_load_file(rs, path, e, sizeof(e));
+                if (k < 0 && r >= 0) {
+                        r = k;
+                        snprintf(errbuf, errlen, "%s", e);
+                }
         }
         for (size_t i = 0; i < n; i++)
                 free(names[i]);

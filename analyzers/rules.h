@@ -43,7 +43,9 @@ void rules_free(struct rules *rs);
  * "FILE:LINE: what is wrong" in errbuf. */
 int rules_load_file(struct rules *rs, const char *path, char *errbuf, size_t errlen);
 
-/* Loads dir's *.rules files in name order; -ENOENT when dir is missing. */
+/* Loads dir's *.rules files in name order; -ENOENT when dir is missing. A
+ * bad file is left out, the others are loaded, and the first error is
+ * returned. */
 int rules_load_dir(struct rules *rs, const char *dir, char *errbuf, size_t errlen);
 
 /* Rules in effect (after overrides and disabling). */

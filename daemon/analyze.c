@@ -18,6 +18,7 @@
 #include "kdumpdir.h"
 #include "klog.h"
 #include "log.h"
+#include "signatures.h"
 #include "report.h"
 #include "util.h"
 #include "vmcore.h"
@@ -97,7 +98,9 @@ static void help(void) {
                "\n"
                "Analyze crash dumps and kernel logs and report the crash: a syzkaller-compatible\n"
                "title, a stable fingerprint, every crash report in the log with its stack and\n"
-               "registers, and the fatal one. PATH is\n"
+               "registers, and the fatal one; hints from the built-in analyzers (bad pointers,\n"
+               "slab objects, the event chain, the culprit module, hardware errors, the task's\n"
+               "memory map) and the known issues the crash matches. PATH is\n"
                "  - a crash dump: /proc/vmcore, ELF, kdump-compressed (makedumpfile -c/-l/-p/-z)\n"
                "    or flattened (makedumpfile -F); the log, registers and symbols are read\n"
                "    from the dump's memory (kernel version, crash time, panic CPU and task);\n"
@@ -110,11 +113,16 @@ static void help(void) {
                "  -j, --json        print JSON (docs/report-schema.md); one object per line\n"
                "                    when several logs are analyzed\n"
                "  -b, --batch DIR   analyze every regular file in DIR (may be repeated)\n"
+               "      --rules DIR   also load the known-issue rules (*.rules) in DIR, after\n"
+               "                    the shipped ones and /etc/vmcored/signatures.d (may be\n"
+               "                    repeated; a later rule replaces an earlier one of its id)\n"
+               "      --no-default-rules  load only the --rules directories\n"
+               "      --no-analyzers      the log analysis alone: no hints, no known issues\n"
                "  -h, --help        show this help\n"
                "\n"
                "Exit status: 0 when every input was analyzed (crash found or not), 1 when an\n"
-               "input could not be read, 2 on a usage error, 3 when a report is partial\n"
-               "because a dump is damaged (the report says what is missing).\n");
+               "input could not be read, 2 on a usage error or a bad rule file, 3 when a\n"
+               "report is partial because a dump is damaged (the report says what is missing).\n");
 }
 
 static void print_json_error(const char *source, const char *msg) {
@@ -330,9 +338,15 @@ int cmd_analyze(int argc, char **argv) {
         static const struct option options[] = {
                 { "json", no_argument, NULL, 'j' },
                 { "batch", required_argument, NULL, 'b' },
+                { "rules", required_argument, NULL, 'r' },
+                { "no-default-rules", no_argument, NULL, 'R' },
+                { "no-analyzers", no_argument, NULL, 'N' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
+        _cleanup_free_ char **rule_dirs = NULL;
+        size_t n_rule_dirs = 0;
+        bool default_rules = true, analyzers = true;
         struct vmc_analyzer *a = NULL;
         struct inputs in = {};
         bool json = false, batch = false;
@@ -344,6 +358,23 @@ int cmd_analyze(int argc, char **argv) {
         optind = 1;
         while ((c = getopt_long(argc, argv, "jb:h", options, NULL)) >= 0) {
                 switch (c) {
+                case 'r': {
+                        char **v = reallocarray(rule_dirs, n_rule_dirs + 1, sizeof(*v));
+                        if (!v) {
+                                log_error_errno(-ENOMEM, "arguments");
+                                ret = 1;
+                                goto out;
+                        }
+                        rule_dirs = v;
+                        rule_dirs[n_rule_dirs++] = optarg;
+                        break;
+                }
+                case 'R':
+                        default_rules = false;
+                        break;
+                case 'N':
+                        analyzers = false;
+                        break;
                 case 'j':
                         json = true;
                         break;
@@ -383,6 +414,14 @@ int cmd_analyze(int argc, char **argv) {
         if (r < 0) {
                 log_error_errno(r, "cannot set up the analyzer%s%s", *errbuf ? ": " : "", errbuf);
                 ret = 1;
+                goto out;
+        }
+        vmc_analyzer_set_explain(a, analyzers);
+        /* A rule file that is wrong is an error here: who runs analyze
+         * wants to know (collect goes on without it). */
+        r = vmc_signatures_load(a, "/etc/vmcored/signatures.d", rule_dirs, n_rule_dirs, default_rules);
+        if (r < 0) {
+                ret = EXIT_USAGE;
                 goto out;
         }
 

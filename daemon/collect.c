@@ -26,6 +26,7 @@
 #include "dump.h"
 #include "layout.h"
 #include "log.h"
+#include "signatures.h"
 #include "mkdir.h"
 #include "report.h"
 #include "settings.h"
@@ -121,6 +122,10 @@ static int analyze_child(struct collect *c, int out) {
         int k;
 
         k = vmc_analyzer_new(&a, c->err, sizeof(c->err));
+        /* A bad rule file is logged and left out: it must not cost the
+         * crash its report. */
+        if (k >= 0)
+                (void) vmc_signatures_load(a, c->st.cfg.signatures, NULL, 0, true);
         if (k >= 0)
                 k = vmc_vmcore_read(1, paths, &vm, c->err, sizeof(c->err));
         if (k >= 0) {

@@ -10,6 +10,7 @@
 
 #include "digest.h"
 #include "layout.h"
+#include "rules.h"
 #include "strbuf.h"
 #include "util.h"
 #include "vmcore.h"
@@ -87,6 +88,23 @@ static json_object *jstr(const char *s) {
         return s ? json_object_new_string(s) : NULL;
 }
 
+/* The ids, summaries and links: enough for a fleet view without reading
+ * each report. */
+static json_object *known_issues_json(const struct vmc_report *r) {
+        json_object *a = json_object_new_array();
+
+        for (size_t i = 0; a && i < r->n_known_issues; i++) {
+                json_object *k = json_object_new_object();
+                if (!k)
+                        break;
+                json_object_object_add(k, "id", jstr(r->known_issues[i].id));
+                json_object_object_add(k, "summary", jstr(r->known_issues[i].summary));
+                json_object_object_add(k, "url", jstr(r->known_issues[i].url));
+                json_object_array_add(a, k);
+        }
+        return a;
+}
+
 json_object *vmc_fingerprint_record(const struct vmc_report *r, const char *crash_id, const char *host_id) {
         const struct vmc_vmcore *vm = r->vmcore;
         json_object *o = json_object_new_object();
@@ -108,8 +126,8 @@ json_object *vmc_fingerprint_record(const struct vmc_report *r, const char *cras
         json_object_object_add(o, "kernel", jstr(vm ? vm->osrelease : NULL));
         json_object_object_add(o, "arch", jstr(vmc_report_arch(r)));
         json_object_object_add(o, "host", json_object_new_string(host_id));
-        /* Known-issue rules come with the analyzers of a later version. */
-        json_object_object_add(o, "known_issues", json_object_new_array());
+        json_object_object_add(o, "hardware_error", json_object_new_boolean(r->hardware_error));
+        json_object_object_add(o, "known_issues", known_issues_json(r));
         json_object_object_add(o, "dump", json_object_new_boolean(false));
         return o;
 }
