@@ -245,6 +245,13 @@ void vmc_report_vmcore_json(const struct vmc_report *r, json_object *o) {
                         vmc_jadd(s, "modules", mods);
                 }
                 vmc_jadd(d, "symbols", s);
+                /* The kernel's types, when an analyzer needed them. */
+                json_object *b = NULL;
+                if (vm->btf && (b = json_object_new_object())) {
+                        vmc_jadd(b, "address", vmc_jhex(vm->btf_start));
+                        vmc_jadd(b, "size", json_object_new_int64((int64_t) kbtf_size(vm->btf)));
+                }
+                vmc_jadd(d, "btf", b);
                 w = json_object_new_array();
                 for (size_t i = 0; w && i < vm->n_warnings; i++)
                         json_object_array_add(w, vmc_jstr(vm->warnings[i]));

@@ -143,7 +143,7 @@ static bool check_vma(struct mt_walk *w, uint64_t node, unsigned slot, uint64_t 
 
         if (!explain_kernel_address(w->x, vma) || vma % 8 != 0 || kmem_read_u64(w->x->mem, vma + l->vm_start, &start) < 0 ||
             kmem_read_u64(w->x->mem, vma + l->vm_end, &end) < 0 || kmem_read_u64(w->x->mem, vma + l->vm_mm, &mm) < 0)
-                why = "holds no vm_area_struct pointer";
+                why = "is no vm_area_struct pointer";
         else if (mm != w->mm)
                 why = "points to a VMA of another address space (vm_mm differs)";
         else if (start != lo || end != hi + 1)
@@ -171,7 +171,7 @@ static bool mt_walk_node(struct mt_walk *w, uint64_t enode, uint64_t parent, con
         if (depth > MT_MAX_DEPTH || ++w->nodes > MT_MAX_NODES)
                 return mt_fail(w, enode, "leads deeper or further than any real tree", from);
         if ((type != MT_LEAF_64 && type != MT_RANGE_64 && type != MT_ARANGE_64) || !explain_readable(w->x, node))
-                return mt_fail(w, enode, "holds no maple node pointer", from);
+                return mt_fail(w, enode, "is no maple node pointer", from);
         if (parent && kmem_read_u64(w->x->mem, node + l->parent, &p) >= 0 && (p & ~NODE_MASK) != parent)
                 return mt_fail(w, enode, "points to a node whose parent link does not point back", from);
         arange = type == MT_ARANGE_64;
@@ -241,7 +241,7 @@ static int walk_maple(struct explain *x, const struct task *t, struct mt_walk *w
                 w->link.value = root;
                 snprintf(w->link.where, sizeof(w->link.where), "the root of the maple tree (mm_struct.mm_mt.ma_root)");
                 explain_value(x, root, what, sizeof(what));
-                snprintf(w->link.why, sizeof(w->link.why), "holds no node pointer: %s", what);
+                snprintf(w->link.why, sizeof(w->link.why), "is no node pointer: %s", what);
                 return 0;
         }
         (void) mt_walk_node(w, root, 0, "the root of the maple tree (mm_struct.mm_mt.ma_root)", 0, UINT64_MAX, 0);
@@ -269,7 +269,7 @@ static int walk_list(struct explain *x, const struct task *t, struct mt_walk *w)
 
                 if (!explain_kernel_address(x, vma) || vma % 8 != 0 || kmem_read_u64(x->mem, vma + start_off, &start) < 0 ||
                     kmem_read_u64(x->mem, vma + end_off, &end) < 0 || kmem_read_u64(x->mem, vma + mm_off, &mm) < 0)
-                        why = "holds no vm_area_struct pointer";
+                        why = "is no vm_area_struct pointer";
                 else if (mm != t->mm)
                         why = "points to a VMA of another address space (vm_mm differs)";
                 else if (start >= end || start < prev_end)

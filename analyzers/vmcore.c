@@ -135,6 +135,7 @@ struct kbtf *vmc_vmcore_btf(struct vmc_vmcore *vm) {
                         return NULL;
                 }
         }
+        vm->btf_start = addr[0];
         vm->btf_stop = addr[1];
         r = kbtf_open(vmc_dump_kmem(vm->dump), addr[0], addr[1], &vm->btf, msg, sizeof(msg));
         if (r < 0)

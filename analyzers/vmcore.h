@@ -43,7 +43,7 @@ struct vmc_vmcore {
         /* Loaded on first use: vmc_vmcore_btf(). */
         struct kbtf *btf;
         bool btf_tried;
-        uint64_t btf_stop;
+        uint64_t btf_start, btf_stop;
         /* Loaded when an address to name lies where modules live. */
         struct kmodules *modules;
         bool modules_tried;

@@ -104,6 +104,9 @@ INIT_EXIT)
 WARNING)
 	sysctl -qw kernel.panic_on_warn=1
 	echo WARNING > /proc/vmcored_crashtest ;;
+VMA_PACKET)
+	# The writer's memory map is corrupted; it crashes when it exits.
+	sh -c 'echo VMA_PACKET > /proc/vmcored_crashtest' ;;
 HUNG_TASK)
 	# The writer hangs in D state; the hung task detector panics.
 	echo HUNG_TASK > /proc/vmcored_crashtest &
