@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "explain.h"
+#include "strbuf.h"
 #include "util.h"
 #include "vmcore.h"
 
@@ -63,9 +64,9 @@ static int pfn_to_page(const struct explain *x, const struct memmap *m, uint64_t
         nr = pfn >> (m->section_bits - shift);
         per_root = m->extreme ? m->page_size / m->ms_size : 1;
         if (m->extreme) {
-                r = kmem_read_u64(x->mem, m->mem_section, &root_array);
-                if (r < 0)
-                        return r;
+                /* SYMBOL(mem_section) is then the roots array itself (the
+                 * kernel exports the pointer's value, not its address). */
+                root_array = m->mem_section;
                 r = kmem_read_u64(x->mem, root_array + 8 * (nr / per_root), &ms);
                 if (r < 0)
                         return r;
@@ -245,8 +246,10 @@ static int locate(struct explain *x, const struct memmap *m, uint64_t v, struct 
         return 0;
 }
 
+static char *object_registers(const struct explain *x, const struct found *f);
+
 static int report(struct explain *x, const struct found *f) {
-        _cleanup_free_ char *regs = explain_regs_holding(x, f->value);
+        _cleanup_free_ char *regs = object_registers(x, f);
         bool fault = x->has_fault && x->fault == f->value;
         bool is_free = strcmp(f->state, "free") == 0;
         json_object *ev = json_object_new_object();
@@ -278,14 +281,36 @@ static int report(struct explain *x, const struct found *f) {
                 return hints_add(x->out, "slab", "slab-object", HINT_WARNING, ev,
                                  "0x%016" PRIx64 "%s%s points into a slab of cache %s but %s", f->value,
                                  regs ? " in " : "", regs ? regs : "", f->cache.name, f->detail);
+        char who[200];
+        if (regs && fault)
+                snprintf(who, sizeof(who), "%s and the fault address point", regs);
+        else if (regs)
+                snprintf(who, sizeof(who), "%s point%s", regs, strchr(regs, ',') ? "" : "s");
+        else
+                snprintf(who, sizeof(who), "the fault address 0x%016" PRIx64 " points", f->value);
         return hints_add(x->out, "slab", is_free ? "slab-object-free" : "slab-object",
                          is_free ? HINT_CRITICAL : HINT_INFO, ev,
-                         "0x%016" PRIx64 "%s%s%s is in slab cache %s (objects of %" PRIu64 " bytes): object "
-                         "0x%016" PRIx64 " + 0x%" PRIx64 ", %s (%s)%s",
-                         f->value, regs ? " in " : "", regs ? regs : "", fault ? " (the fault address)" : "",
-                         f->cache.name, f->cache.object_size, f->object, f->offset,
-                         is_free ? "FREE" : f->state, f->detail,
-                         is_free ? ": the crash used memory that was already freed (use after free)" : "");
+                         "%s into object 0x%016" PRIx64 " of slab cache %s (objects of %" PRIu64
+                         " bytes), which is %s (%s)%s",
+                         who, f->object, f->cache.name, f->cache.object_size, is_free ? "FREE" : f->state,
+                         f->detail, is_free ? ": the crash used memory that was already freed (use after free)" : "");
+}
+
+/* The registers that point into the object, with their offsets:
+ * "RDI, R09, RDX (+0x20)". */
+static char *object_registers(const struct explain *x, const struct found *f) {
+        _cleanup_(strbuf_done) struct strbuf s = STRBUF_INIT;
+
+        for (size_t i = 0; i < x->n_regs; i++) {
+                uint64_t v = x->regs[i].value;
+                if (f->index == UINT64_MAX ? v != f->value : v < f->object || v - f->object >= f->cache.size)
+                        continue;
+                if (strbuf_printf(&s, "%s%s", s.len ? ", " : "", x->regs[i].name) < 0)
+                        return NULL;
+                if (f->index != UINT64_MAX && v != f->object && strbuf_printf(&s, " (+0x%" PRIx64 ")", v - f->object) < 0)
+                        return NULL;
+        }
+        return s.len ? strbuf_steal(&s) : NULL;
 }
 
 int analyze_slab(struct explain *x) {

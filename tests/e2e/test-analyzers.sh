@@ -78,7 +78,7 @@ expect() {
 			test "$(q "$j" 'ev("slab-object-free","state")')" = free
 		check "$name: its cache is a kmalloc cache of 32-byte objects" \
 			test "$(q "$j" 'ev("slab-object-free","cache")+" "+str(ev("slab-object-free","object_size"))')" = "kmalloc-32 32"
-		check "$name: the object is the one in RDI" test "$(q "$j" 'ev("slab-object-free","registers")')" = RDI
+		check "$name: RDI holds the object" grep -qw RDI <<<"$(q "$j" 'ev("slab-object-free","registers")')"
 		[ -n "$live" ] || check "$name: known issue slab-use-after-free" \
 			test "$(q "$j" '"slab-use-after-free" in issues()')" = True ;;
 	BITFLIP)
