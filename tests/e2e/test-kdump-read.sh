@@ -73,6 +73,16 @@ one_kind() {
 	if [ -n "$old" ]; then
 		check "$name: kernel $(json "$live" 'd["dump"]["osrelease"]') without kallsyms in VMCOREINFO: said, not fatal" \
 			grep -q 'no kallsyms tables' <<<"$(json "$live" 'd["dump"]["symbols"]["error"]')"
+		# Without kallsyms no BTF either: the analyzers fall back to the
+		# log and registers, and say so.
+		check "$name: analyzers: no kernel types, said in a hint" \
+			test "$(json "$live" '[h["kind"] for h in d["hints"]].count("no-kernel-types")')" = 1
+		check "$name: analyzers: slab and task memory skipped, with the reason" \
+			test "$(json "$live" '[a.get("skipped","")[:40] for a in d["analyzers"] if a["name"] in ("slab","task-memory")]')" = \
+			"['the dump has no kernel symbols (kallsyms', 'the dump has no kernel symbols (kallsyms']"
+		check "$name: analyzers: log-based ones ran" \
+			test "$(json "$live" '[a["ran"] for a in d["analyzers"] if a["name"] in ("hardware","culprit","event-chain","bad-pointer")]')" = \
+			"[True, True, True, True]"
 		rm -f "$out/vmcore"
 		return
 	fi
