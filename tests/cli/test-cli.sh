@@ -209,5 +209,32 @@ if cmp -s "$dump" "$tmp/new/store/v1/crashes/$id/vmcore"; then ok "sample dump: 
 check "sample dump: the stored copy analyzes" 0 "$vmcored" analyze "$tmp/new/store/v1/crashes/$id/vmcore"
 contains "sample dump: same title from the store" "$tmp/out" "kernel BUG in lkdtm_BUG"
 
+# The built-in analyzers and known-issue rules from the command line.
+check "sample dump: hints" 0 "$vmcored" analyze --json "$dump"
+contains "sample dump: the task memory analyzer ran on the dump's BTF" "$tmp/out" '"kind": "task-memory-ok"'
+contains "sample dump: the culprit module is named" "$tmp/out" '"module": "lkdtm"'
+check "--no-analyzers" 0 "$vmcored" analyze --json --no-analyzers "$dump"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["hints"] == [] and not any(a["ran"] for a in d["analyzers"]) else 1)' "$tmp/out"; then
+        ok "--no-analyzers: no hints"
+else
+        bad "--no-analyzers: no hints"
+fi
+gpf=$data/explain/gpf-packet-acct_collect.log
+rules=$data/../../conf/signatures.d
+check "--rules: the shipped rules" 0 "$vmcored" analyze --rules "$rules" "$gpf"
+contains "--rules: known issue named" "$tmp/out" "nic-dma-task-memory-map:"
+contains "--rules: packet bytes explained" "$tmp/out" "network packet data"
+mkdir -p "$tmp/badrules"
+printf '[x]\nsummary = s\ncolour = red\n' >"$tmp/badrules/local.rules"
+check "--rules with a bad rule file: exit 2" 2 "$vmcored" analyze --rules "$tmp/badrules" "$gpf"
+contains "--rules with a bad rule file: file and line" "$tmp/err" "$tmp/badrules/local.rules:3: unknown key \"colour\""
+check "--rules with a missing directory: exit 2" 2 "$vmcored" analyze --rules "$tmp/nonexistent" "$gpf"
+contains "--rules with a missing directory: said" "$tmp/err" "$tmp/nonexistent"
+printf '[analyze]\nsignatures = %s\n' "$tmp/badrules" >"$conf/badrules.conf"
+check "collect with a bad rule file in the site directory: still stores the crash" 0 "$vmcored" collect \
+        --config "$conf/badrules.conf" --vmcore "$dump" --spool "$tmp/r/spool" --store "file://$tmp/r/store"
+contains "collect with a bad rule file: the file is named" "$tmp/err" "local.rules:3:"
+contains "collect with a bad rule file: the crash is complete" "$tmp/err" "complete in file://$tmp/r/store"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

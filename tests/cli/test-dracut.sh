@@ -37,7 +37,7 @@ made=() made_mounts=()
 cleanup() {
         for m in "${made_mounts[@]}"; do umount "$m"; done
         for f in "${made[@]}"; do rm -f "$f"; done
-        rmdir /etc/vmcored 2>/dev/null
+        rmdir /etc/vmcored/signatures.d /etc/vmcored 2>/dev/null
         true
 }
 trap cleanup EXIT
@@ -47,6 +47,12 @@ for f in vmcored.conf store.cred; do
                 printf '# test-dracut.sh\n' >"/etc/vmcored/$f" && chmod 0600 "/etc/vmcored/$f" && made+=("/etc/vmcored/$f")
         fi
 done
+
+mkdir -p /etc/vmcored/signatures.d
+if [ ! -e /etc/vmcored/signatures.d/test-dracut.rules ]; then
+        printf '[test-dracut]\nsummary = a rule of test-dracut.sh\ntitle = *\n' >/etc/vmcored/signatures.d/test-dracut.rules &&
+                made+=(/etc/vmcored/signatures.d/test-dracut.rules)
+fi
 
 build() { # build IMAGE CONFDIR MODULES: a non-hostonly image with MODULES and what the conf dir adds
         DRACUT_PATH="$work/bin /sbin /bin /usr/sbin /usr/bin" dracutbasedir=$work/dracut dracut --quiet --force --no-hostonly --no-compress \
@@ -62,6 +68,7 @@ check "image: libcurl (dlopen)" has 'libcurl\.so\.4'
 check "image: libexpat (dlopen)" has 'libexpat\.so\.1'
 check "image: the settings" has ' etc/vmcored/vmcored\.conf$'
 check "image: the store's secrets, mode 0600" grep -qE '^-rw------- .* etc/vmcored/store\.cred$' "$work/kdump.list"
+check "image: the site's known-issue rules" has ' etc/vmcored/signatures\.d/test-dracut\.rules$'
 check "image: the CA bundle" has 'ca-certificates\.crt$|ca-bundle\.crt$|tls-ca-bundle\.pem$'
 check "image: network support (dracut's network module)" has 'usr/lib/dracut/hooks/.*|sbin/ip$|ifup|network'
 mkdir -p "$work/root"

@@ -18,6 +18,7 @@ check "installed: the binary" has '/bin/vmcored$'
 check "installed: vmcored(8)" has '/man8/vmcored\.8$'
 check "installed: vmcored.conf(5)" has '/man5/vmcored\.conf\.5$'
 check "installed: the configuration" has '/vmcored/vmcored\.conf$'
+check "installed: the shipped known-issue rules" has '/share/vmcored/signatures\.d/network\.rules$'
 if pkg-config --exists dracut; then
         check "installed: the dracut module" has "^$(pkg-config --variable=dracutmodulesdir dracut)/99vmcored/module-setup\.sh$"
         check "installed: kdump's dracut.conf.d snippet" has '/kdump/dracut\.conf\.d/99-vmcored\.conf$'

@@ -61,6 +61,12 @@ install() {
         for f in /etc/vmcored/vmcored.conf.d/*.conf /etc/vmcored/*.cred; do
                 [ -e "$f" ] && inst_simple "$f"
         done
+        # Known-issue rules: the crash's fingerprint record names its known
+        # issues, and it is written here.
+        for f in /usr/share/vmcored/signatures.d/*.rules /usr/local/share/vmcored/signatures.d/*.rules \
+                /etc/vmcored/signatures.d/*.rules; do
+                [ -e "$f" ] && inst_simple "$f"
+        done
         inst_multiple -o /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt \
                 /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem
         # Names and addresses for the store's host.
