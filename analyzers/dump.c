@@ -34,6 +34,10 @@ static const char *const aarch64_regs[] = {
         "x24", "x25", "x26", "x27", "x28", "x29", "x30", "sp",  "pc",  "pstate",
 };
 
+struct elf_load {
+        uint64_t paddr, offset, filesz, memsz;
+};
+
 struct page_slot {
         uint64_t pfn;
         bool valid;
@@ -70,6 +74,9 @@ struct vmc_dump {
 
         /* flattened */
         struct flat *flat;
+        /* An ELF dump's PT_LOAD segments, sorted by physical address. */
+        struct elf_load *loads;
+        size_t n_loads;
         struct kdumpc *kdumpc;
         /* Ours: pages from phys_read (the flattened reader's translation,
          * and the page-table walks of both readers). */
@@ -160,6 +167,8 @@ static int kdf_phys_read(struct vmc_dump *d, uint64_t paddr, void *buf, size_t l
         return kdf_status(st, n, len);
 }
 
+static void own_page_reader(struct vmc_dump *d);
+
 static int open_libkdumpfile(struct vmc_dump *d, char *err, size_t errlen) {
         const char *s;
         kdump_num_t num;
@@ -230,8 +239,10 @@ static int open_libkdumpfile(struct vmc_dump *d, char *err, size_t errlen) {
                 }
         d->kv_read = kdf_read;
         /* Under Xen, machine and guest physical addresses differ. */
-        if (kdump_get_number_attr(d->kctx, KDUMP_ATTR_XEN_TYPE, &num) != KDUMP_OK || num == KDUMP_XEN_NONE)
+        if (kdump_get_number_attr(d->kctx, KDUMP_ATTR_XEN_TYPE, &num) != KDUMP_OK || num == KDUMP_XEN_NONE) {
                 d->phys_read = kdf_phys_read;
+                own_page_reader(d);
+        }
         return 0;
 }
 
@@ -376,6 +387,141 @@ static int flat_phys_read(struct vmc_dump *d, uint64_t paddr, void *buf, size_t 
                 len -= n;
         }
         return 0;
+}
+
+/* ---- pages of single-file dumps, read by us ----
+ *
+ * libkdumpfile 0.5.1's page cache can hand a page's buffer to two entries
+ * when a page it evicted is read again (fixed upstream in 2024, "cache: Get
+ * data buffer before adjusting ghost partition size"): wrong data or a crash
+ * in the decompressor, depending on the order of reads. The analyzers read
+ * thousands of pages (the kernel's BTF alone is over a thousand), so page
+ * data of ELF and kdump-compressed files is read here, and libkdumpfile is
+ * left the headers, notes and attributes. */
+
+static int fd_read_cb(void *userdata, void *buf, size_t len, uint64_t off) {
+        int fd = *(const int *) userdata;
+        uint8_t *p = buf;
+
+        while (len > 0) {
+                ssize_t n = pread(fd, p, len, (off_t) off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return -EIO;    /* cut short */
+                p += n;
+                len -= (size_t) n;
+                off += (uint64_t) n;
+        }
+        return 0;
+}
+
+static int load_cmp(const void *a, const void *b) {
+        const struct elf_load *x = a, *y = b;
+        return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
+}
+
+/* The PT_LOAD segments of a little-endian ELF64 core. */
+static int elf_loads(struct vmc_dump *d) {
+        uint8_t h[64], ph[56];
+        uint64_t phoff;
+        uint16_t phentsize, phnum;
+        int r;
+
+        r = fd_read_cb(&d->fds[0], h, sizeof(h), 0);
+        if (r < 0)
+                return r;
+        if (memcmp(h, "\177ELF", 4) != 0 || h[4] != 2 || h[5] != 1)
+                return -EPROTONOSUPPORT;
+        phoff = kmem_le64(h + 32);
+        phentsize = kmem_le16(h + 54);
+        phnum = kmem_le16(h + 56);
+        if (phentsize != sizeof(ph) || phnum == 0xffff)
+                return -EPROTONOSUPPORT;
+        d->loads = calloc(phnum ? phnum : 1, sizeof(*d->loads));
+        if (!d->loads)
+                return -ENOMEM;
+        for (uint16_t i = 0; i < phnum; i++) {
+                r = fd_read_cb(&d->fds[0], ph, sizeof(ph), phoff + (uint64_t) i * sizeof(ph));
+                if (r < 0)
+                        return r;
+                if (kmem_le32(ph) != 1 /* PT_LOAD */)
+                        continue;
+                d->loads[d->n_loads++] = (struct elf_load) {
+                        .offset = kmem_le64(ph + 8),
+                        .paddr = kmem_le64(ph + 24),
+                        .filesz = kmem_le64(ph + 32),
+                        .memsz = kmem_le64(ph + 40),
+                };
+        }
+        qsort(d->loads, d->n_loads, sizeof(*d->loads), load_cmp);
+        return 0;
+}
+
+static const struct elf_load *elf_load_at(const struct vmc_dump *d, uint64_t paddr) {
+        size_t lo = 0, hi = d->n_loads;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                const struct elf_load *l = &d->loads[mid];
+                if (paddr < l->paddr)
+                        hi = mid;
+                else if (paddr - l->paddr >= l->memsz)
+                        lo = mid + 1;
+                else
+                        return l;
+        }
+        return NULL;
+}
+
+static int elf_phys_read(struct vmc_dump *d, uint64_t paddr, void *buf, size_t len) {
+        uint8_t *out = buf;
+
+        while (len > 0) {
+                const struct elf_load *l = elf_load_at(d, paddr);
+                uint64_t in, n;
+                int r;
+
+                if (!l)
+                        return -EFAULT;
+                in = paddr - l->paddr;
+                n = MIN((uint64_t) len, l->memsz - in);
+                if (in < l->filesz) {
+                        n = MIN(n, l->filesz - in);
+                        r = fd_read_cb(&d->fds[0], out, (size_t) n, l->offset + in);
+                        if (r < 0)
+                                return r == -EIO ? -EFAULT : r;
+                } else
+                        memset(out, 0, (size_t) n);     /* beyond the file part: zeros */
+                out += n;
+                paddr += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
+/* Our page reader for a single ELF or kdump-compressed file; libkdumpfile
+ * keeps reading what this cannot (Xen, split sets, other layouts). */
+static void own_page_reader(struct vmc_dump *d) {
+        struct stat st;
+        char err[256];
+
+        if (d->n_fds != 1 || d->phys_read != kdf_phys_read)
+                return;
+        if (streq_ptr(d->info.format, "elf")) {
+                if (elf_loads(d) >= 0 && d->n_loads > 0)
+                        d->phys_read = elf_phys_read;
+                else {
+                        free(d->loads);
+                        d->loads = NULL;
+                        d->n_loads = 0;
+                }
+        } else if (streq_ptr(d->info.format, "kdump-compressed") && fstat(d->fds[0], &st) == 0 &&
+                   kdumpc_open(fd_read_cb, &d->fds[0], (uint64_t) st.st_size, &d->kdumpc, err, sizeof(err)) >= 0 &&
+                   kdumpc_info(d->kdumpc)->block_size == d->info.page_size)
+                d->phys_read = flat_phys_read;
 }
 
 static int flat_kmem_read(struct vmc_dump *d, uint64_t addr, void *buf, size_t len) {
@@ -747,6 +893,7 @@ void vmc_dump_free(struct vmc_dump *d) {
         if (d->xctx)
                 addrxlat_ctx_decref(d->xctx);
         kdumpc_free(d->kdumpc);
+        free(d->loads);
         flat_free(d->flat);
         for (unsigned i = 0; i < PAGE_CACHE_SLOTS; i++)
                 free(d->cache[i].data);

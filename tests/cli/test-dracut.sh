@@ -30,6 +30,7 @@ printf '#!/bin/bash\ncheck() { return 255; }\ndepends() { return 0; }\ninstall()
         >"$work/dracut/modules.d/99kdumpbase/module-setup.sh"
 mkdir -p "$work/confdir" "$work/empty-confdir" "$work/bin"
 cp "$src/kdump/99-vmcored.conf" "$work/confdir/"
+printf 'vmcored_site_rules="%s"\n' "$work/rules" >"$work/confdir/98-test-rules.conf"
 cp "$vmcored" "$work/bin/vmcored"
 # The settings and secrets the module takes from /etc/vmcored, made for the
 # test when this host has none (and removed afterwards).
@@ -37,7 +38,7 @@ made=() made_mounts=()
 cleanup() {
         for m in "${made_mounts[@]}"; do umount "$m"; done
         for f in "${made[@]}"; do rm -f "$f"; done
-        rmdir /etc/vmcored/signatures.d /etc/vmcored 2>/dev/null
+        rmdir /etc/vmcored 2>/dev/null
         true
 }
 trap cleanup EXIT
@@ -48,11 +49,10 @@ for f in vmcored.conf store.cred; do
         fi
 done
 
-mkdir -p /etc/vmcored/signatures.d
-if [ ! -e /etc/vmcored/signatures.d/test-dracut.rules ]; then
-        printf '[test-dracut]\nsummary = a rule of test-dracut.sh\ntitle = *\n' >/etc/vmcored/signatures.d/test-dracut.rules &&
-                made+=(/etc/vmcored/signatures.d/test-dracut.rules)
-fi
+# The site's rules from a directory of the test's (not the host's /etc,
+# which the tests running beside this one read).
+mkdir -p "$work/rules"
+printf '[test-dracut]\nsummary = a rule of test-dracut.sh\ntitle = *\n' >"$work/rules/test-dracut.rules"
 
 build() { # build IMAGE CONFDIR MODULES: a non-hostonly image with MODULES and what the conf dir adds
         DRACUT_PATH="$work/bin /sbin /bin /usr/sbin /usr/bin" dracutbasedir=$work/dracut dracut --quiet --force --no-hostonly --no-compress \

@@ -62,10 +62,14 @@ install() {
                 [ -e "$f" ] && inst_simple "$f"
         done
         # Known-issue rules: the crash's fingerprint record names its known
-        # issues, and it is written here.
-        for f in /usr/share/vmcored/signatures.d/*.rules /usr/local/share/vmcored/signatures.d/*.rules \
-                /etc/vmcored/signatures.d/*.rules; do
+        # issues, and it is written here. The site's rules come from
+        # $vmcored_site_rules (a dracut.conf variable; default
+        # /etc/vmcored/signatures.d) and go to /etc/vmcored/signatures.d.
+        for f in /usr/share/vmcored/signatures.d/*.rules /usr/local/share/vmcored/signatures.d/*.rules; do
                 [ -e "$f" ] && inst_simple "$f"
+        done
+        for f in "${vmcored_site_rules:-/etc/vmcored/signatures.d}"/*.rules; do
+                [ -e "$f" ] && inst_simple "$f" "/etc/vmcored/signatures.d/${f##*/}"
         done
         inst_multiple -o /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt \
                 /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem
