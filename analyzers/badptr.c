@@ -331,6 +331,19 @@ static bool one_bit_off(const struct explain *x, uint64_t v, uint64_t *to, unsig
 
 /* ---- one value ---- */
 
+static int bit_flip_hint(struct explain *x, json_object *ev, const char *who, const char *what, unsigned bit,
+                         uint64_t to, const char *where) {
+        char hex[24];
+
+        snprintf(hex, sizeof(hex), "0x%016" PRIx64, to);
+        json_object_object_add(ev, "mapped", json_object_new_string(hex));
+        json_object_object_add(ev, "bit", json_object_new_int((int) bit));
+        return hints_add(x->out, "bad-pointer", "bit-flip", HINT_WARNING, ev,
+                         "%s %s, but flipping bit %u gives 0x%016" PRIx64
+                         ", %s: suspect a memory error (check EDAC/MCE logs, run a memory test)",
+                         who, what, bit, to, where);
+}
+
 static int examine(struct explain *x, uint64_t v, const char *source, uint64_t fault_off) {
         bool fault = strcmp(source, "register") != 0;
         char who[160], what[200];
@@ -370,16 +383,9 @@ static int examine(struct explain *x, uint64_t v, const char *source, uint64_t f
                                  who, what);
         }
         if (!explain_canonical(x, v)) {
-                if (one_bit_off(x, v, &to, &bit)) {
-                        char hex[24];
-                        snprintf(hex, sizeof(hex), "0x%016" PRIx64, to);
-                        json_object_object_add(ev, "mapped", json_object_new_string(hex));
-                        json_object_object_add(ev, "bit", json_object_new_int((int) bit));
-                        return hints_add(x->out, "bad-pointer", "bit-flip", HINT_WARNING, ev,
-                                         "%s is not a valid address, but flipping bit %u gives 0x%016" PRIx64
-                                         ", %s: suspect a memory error (check EDAC/MCE logs, run a memory test)",
-                                         who, bit, to, x->mem ? "which is mapped" : "next to another register");
-                }
+                if (one_bit_off(x, v, &to, &bit))
+                        return bit_flip_hint(x, ev, who, "is not a valid address", bit, to,
+                                             x->mem ? "which is mapped" : "next to another register");
                 /* Registers hold data as often as pointers: only the
                  * patterns above say something about one. */
                 if (!fault) {
@@ -398,16 +404,8 @@ static int examine(struct explain *x, uint64_t v, const char *source, uint64_t f
                                  who);
         }
         if (fault && x->mem && explain_kernel_address(x, v) && !explain_readable(x, v) &&
-            strcmp(x->fault_from, "page fault") == 0 && one_bit_off(x, v, &to, &bit)) {
-                char hex[24];
-                snprintf(hex, sizeof(hex), "0x%016" PRIx64, to);
-                json_object_object_add(ev, "mapped", json_object_new_string(hex));
-                json_object_object_add(ev, "bit", json_object_new_int((int) bit));
-                return hints_add(x->out, "bad-pointer", "bit-flip", HINT_WARNING, ev,
-                                 "%s is not mapped, but flipping bit %u gives 0x%016" PRIx64
-                                 ", which is: suspect a memory error (check EDAC/MCE logs, run a memory test)",
-                                 who, bit, to);
-        }
+            strcmp(x->fault_from, "page fault") == 0 && one_bit_off(x, v, &to, &bit))
+                return bit_flip_hint(x, ev, who, "is not mapped", bit, to, "which is");
         json_object_put(ev);
         return 0;
 }

@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 vmcored=$1 src=$2 work=$3
 shift 3
 kinds=("$@")
-[ ${#kinds[@]} -gt 0 ] || kinds=(VMA_PACKET UAF_POISON BITFLIP NULL_MEMBER WARN_STORM)
+[ ${#kinds[@]} -gt 0 ] || kinds=(VMA_PACKET UAF_POISON BITFLIP NULL_MEMBER WARN_STORM MCE)
 rules=$src/conf/signatures.d
 pass=0 fail=0
 
@@ -45,7 +45,7 @@ EOF
 rcval() { sed -n "s/^$2=//p" "$1/rc.txt"; }
 
 rm -rf "$work" && mkdir -p "$work"
-if ! "$here/lab/lab.sh" setup "$work/lab" --binary "$vmcored=/usr/bin/vmcored"; then
+if ! "$here/lab/lab.sh" setup "$work/lab" --binary "$vmcored=/usr/bin/vmcored" --module mce-inject; then
 	echo "FAIL lab setup"
 	echo "0 passed, 1 failed"
 	exit 1
@@ -94,6 +94,13 @@ expect() {
 			test "$(q "$j" '[m["struct"]+"."+m["member"] for m in ev("null-pointer","members")][0]')" = net_device.state
 		check "$name: argument 1 (dev), its register 0" \
 			test "$(q "$j" '[str(m["argument"])+m["argument_name"]+str(m["register_zero"]) for m in ev("null-pointer","members")][0]')" = 1devTrue ;;
+	MCE)
+		check "$name: the crash is flagged hardware" test "$(q "$j" 'd["hardware_error"]')" = True
+		check "$name: the fingerprint is marked fp1-hw-" grep -q '^fp1-hw-[0-9a-f]\{16\}$' <<<"$(q "$j" 'd["fingerprint"]')"
+		check "$name: hardware-error hint (critical) quotes the machine check" \
+			grep -q 'Machine Check' <<<"$(q "$j" 'h("hardware-error")["severity"]+" "+ev("hardware-error","text")')"
+		[ -n "$live" ] || check "$name: known issue hardware-error-crash first" \
+			test "$(q "$j" 'issues()[0] if issues() else None')" = hardware-error-crash ;;
 	WARN_STORM)
 		check "$name: the fatal event is the BUG" \
 			test "$(q "$j" 'd["events"][d["fatal_event"]]["kind"]')" = kernel_bug
@@ -102,7 +109,7 @@ expect() {
 		check "$name: the lead is WARNING in crashtest_check_conn" \
 			test "$(q "$j" 'ev("lead-event","title")')" = "WARNING in crashtest_check_conn" ;;
 	esac
-	check "$name: culprit: the out-of-tree module's taint is flagged" \
+	[ "$kind" = MCE ] || check "$name: culprit: the out-of-tree module's taint is flagged" \
 		test "$(q "$j" 'h("taint").get("severity")')" = warning
 	check "$name: every analyzer ran" test "$(q "$j" 'all(a["ran"] for a in d["analyzers"])')" = True
 }

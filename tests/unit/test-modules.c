@@ -6,6 +6,7 @@
 
 #include <errno.h>
 
+#include "btf-writer.h"
 #include "btf.h"
 #include "modules.h"
 #include "test-helpers.h"
@@ -27,136 +28,73 @@ static int two_read(void *userdata, uint64_t addr, void *buf, size_t len) {
         return addr >= MBASE ? kmem_buffer_read(&t->m, addr, buf, len) : kmem_buffer_read(&t->k, addr, buf, len);
 }
 
-static void put16(uint8_t *p, uint16_t v) {
-        p[0] = (uint8_t) v;
-        p[1] = (uint8_t) (v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v) {
-        for (unsigned i = 0; i < 4; i++)
-                p[i] = (uint8_t) (v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v) {
-        for (unsigned i = 0; i < 8; i++)
-                p[i] = (uint8_t) (v >> (8 * i));
-}
-
-/* ---- a small BTF writer ---- */
-
-struct btfw {
-        uint8_t types[4096];
-        size_t tlen;
-        char strs[1024];
-        size_t slen;
-        uint32_t next_id;
-};
-
-static uint32_t str(struct btfw *w, const char *s) {
-        uint32_t off = (uint32_t) w->slen;
-        if (!*s)
-                return 0;
-        memcpy(w->strs + w->slen, s, strlen(s) + 1);
-        w->slen += strlen(s) + 1;
-        return off;
-}
-
-static uint32_t type(struct btfw *w, const char *name, uint32_t kind, uint32_t vlen, uint32_t size_or_type) {
-        put32(w->types + w->tlen, str(w, name));
-        put32(w->types + w->tlen + 4, kind << 24 | vlen);
-        put32(w->types + w->tlen + 8, size_or_type);
-        w->tlen += 12;
-        return w->next_id++;
-}
-
-static void u32(struct btfw *w, uint32_t v) {
-        put32(w->types + w->tlen, v);
-        w->tlen += 4;
-}
-
-static void member(struct btfw *w, const char *name, uint32_t type_id, uint32_t bit_off) {
-        u32(w, str(w, name));
-        u32(w, type_id);
-        u32(w, bit_off);
-}
-
 /* Writes the BTF of a kernel whose struct module has core_layout (6.1) or
  * mem[] (6.4) at kernel address BTF_AT; returns its size. */
 static size_t write_btf(uint8_t *out, bool mem_array) {
-        struct btfw w = { .slen = 1, .next_id = 1 };
+        struct btfw w = BTFW_INIT;
         uint32_t t_uint, t_ulong, t_ptr, t_char, t_name, t_list, t_layout, t_layout_td, t_mk, t_mkp, t_anon, t_memarr;
 
-        t_uint = type(&w, "unsigned int", 1, 0, 4);
-        u32(&w, 32);
-        t_ulong = type(&w, "long unsigned int", 1, 0, 8);
-        u32(&w, 64);
-        t_ptr = type(&w, "", 2, 0, 0);
-        t_char = type(&w, "char", 1, 0, 1);
-        u32(&w, 8);
-        t_name = type(&w, "", 3, 0, 0);
-        u32(&w, t_char);
-        u32(&w, t_uint);
-        u32(&w, 56);
+        t_uint = btfw_type(&w, "unsigned int", 1, 0, 4);
+        btfw_u32(&w, 32);
+        t_ulong = btfw_type(&w, "long unsigned int", 1, 0, 8);
+        btfw_u32(&w, 64);
+        t_ptr = btfw_type(&w, "", 2, 0, 0);
+        t_char = btfw_type(&w, "char", 1, 0, 1);
+        btfw_u32(&w, 8);
+        t_name = btfw_type(&w, "", 3, 0, 0);
+        btfw_u32(&w, t_char);
+        btfw_u32(&w, t_uint);
+        btfw_u32(&w, 56);
         /* Kinds the walk must step over. */
-        type(&w, "cpu_state", 6, 2, 4);
-        u32(&w, str(&w, "A"));
-        u32(&w, 0);
-        u32(&w, str(&w, "B"));
-        u32(&w, 1);
-        type(&w, "fn", 13, 1, t_uint);
-        u32(&w, 0);
-        u32(&w, t_ulong);
-        t_list = type(&w, "list_head", 4, 2, 16);
-        member(&w, "next", t_ptr, 0);
-        member(&w, "prev", t_ptr, 64);
+        btfw_type(&w, "cpu_state", 6, 2, 4);
+        btfw_u32(&w, btfw_str(&w, "A"));
+        btfw_u32(&w, 0);
+        btfw_u32(&w, btfw_str(&w, "B"));
+        btfw_u32(&w, 1);
+        btfw_type(&w, "fn", 13, 1, t_uint);
+        btfw_u32(&w, 0);
+        btfw_u32(&w, t_ulong);
+        t_list = btfw_type(&w, "list_head", 4, 2, 16);
+        btfw_member(&w, "next", t_ptr, 0);
+        btfw_member(&w, "prev", t_ptr, 64);
         if (mem_array) {
-                t_layout = type(&w, "module_memory", 4, 2, 64);
-                member(&w, "base", t_ptr, 0);
-                member(&w, "size", t_uint, 64);
-                t_memarr = type(&w, "", 3, 0, 0);
-                u32(&w, t_layout);
-                u32(&w, t_uint);
-                u32(&w, 7);
+                t_layout = btfw_type(&w, "module_memory", 4, 2, 64);
+                btfw_member(&w, "base", t_ptr, 0);
+                btfw_member(&w, "size", t_uint, 64);
+                t_memarr = btfw_type(&w, "", 3, 0, 0);
+                btfw_u32(&w, t_layout);
+                btfw_u32(&w, t_uint);
+                btfw_u32(&w, 7);
                 t_layout_td = 0;
         } else {
-                t_layout = type(&w, "module_layout", 4, 3, 24);
-                member(&w, "base", t_ptr, 0);
-                member(&w, "size", t_uint, 64);
-                member(&w, "text_size", t_uint, 96);
-                t_layout_td = type(&w, "module_layout_t", 8, 0, t_layout);
+                t_layout = btfw_type(&w, "module_layout", 4, 3, 24);
+                btfw_member(&w, "base", t_ptr, 0);
+                btfw_member(&w, "size", t_uint, 64);
+                btfw_member(&w, "text_size", t_uint, 96);
+                t_layout_td = btfw_type(&w, "module_layout_t", 8, 0, t_layout);
                 t_memarr = 0;
         }
-        t_mk = type(&w, "mod_kallsyms", 4, 4, 32);
-        member(&w, "symtab", t_ptr, 0);
-        member(&w, "num_symtab", t_uint, 64);
-        member(&w, "strtab", t_ptr, 128);
-        member(&w, "typetab", t_ptr, 192);
-        t_mkp = type(&w, "", 2, 0, t_mk);
+        t_mk = btfw_type(&w, "mod_kallsyms", 4, 4, 32);
+        btfw_member(&w, "symtab", t_ptr, 0);
+        btfw_member(&w, "num_symtab", t_uint, 64);
+        btfw_member(&w, "strtab", t_ptr, 128);
+        btfw_member(&w, "typetab", t_ptr, 192);
+        t_mkp = btfw_type(&w, "", 2, 0, t_mk);
         /* struct { struct mod_kallsyms *kallsyms; }: anonymous, as C lets
          * a member live in an unnamed struct. */
-        t_anon = type(&w, "", 4, 1, 8);
-        member(&w, "kallsyms", t_mkp, 0);
-        type(&w, "module", 4, 5, 1024);
-        member(&w, "state", t_uint, 0);
-        member(&w, "list", t_list, 64);
-        member(&w, "name", t_name, 192);
+        t_anon = btfw_type(&w, "", 4, 1, 8);
+        btfw_member(&w, "kallsyms", t_mkp, 0);
+        btfw_type(&w, "module", 4, 5, 1024);
+        btfw_member(&w, "state", t_uint, 0);
+        btfw_member(&w, "list", t_list, 64);
+        btfw_member(&w, "name", t_name, 192);
         if (mem_array)
-                member(&w, "mem", t_memarr, 8 * 256);
+                btfw_member(&w, "mem", t_memarr, 8 * 256);
         else
-                member(&w, "core_layout", t_layout_td, 8 * 256);
-        member(&w, "", t_anon, 8 * 768);
+                btfw_member(&w, "core_layout", t_layout_td, 8 * 256);
+        btfw_member(&w, "", t_anon, 8 * 768);
 
-        put16(out, 0xeb9f);
-        out[2] = 1;
-        out[3] = 0;
-        put32(out + 4, 24);
-        put32(out + 8, 0);
-        put32(out + 12, (uint32_t) w.tlen);
-        put32(out + 16, (uint32_t) w.tlen);
-        put32(out + 20, (uint32_t) w.slen);
-        memcpy(out + 24, w.types, w.tlen);
-        memcpy(out + 24 + w.tlen, w.strs, w.slen);
-        return 24 + w.tlen + w.slen;
+        return btfw_finish(&w, out);
 }
 
 /* ---- modules ---- */

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 
+#include "btf-writer.h"
 #include "explain.h"
 #include "test-helpers.h"
 
@@ -18,97 +19,44 @@
 #define VMA(i) (BASE + 0x800 + 0x100 * (uint64_t) (i))
 #define PACKET UINT64_C(0x004500087d7dca0b)
 
-static void put32(uint8_t *p, uint32_t v) {
-        for (unsigned i = 0; i < 4; i++)
-                p[i] = (uint8_t) (v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v) {
-        for (unsigned i = 0; i < 8; i++)
-                p[i] = (uint8_t) (v >> (8 * i));
-}
-
-struct btfw {
-        uint8_t types[4096];
-        size_t tlen;
-        char strs[1024];
-        size_t slen;
-        uint32_t next_id;
-};
-
-static uint32_t str(struct btfw *w, const char *s) {
-        uint32_t off = (uint32_t) w->slen;
-        if (!*s)
-                return 0;
-        memcpy(w->strs + w->slen, s, strlen(s) + 1);
-        w->slen += strlen(s) + 1;
-        return off;
-}
-
-static void u32(struct btfw *w, uint32_t v) {
-        put32(w->types + w->tlen, v);
-        w->tlen += 4;
-}
-
-static uint32_t type(struct btfw *w, const char *name, uint32_t kind, uint32_t vlen, uint32_t size_or_type) {
-        u32(w, str(w, name));
-        u32(w, kind << 24 | vlen);
-        u32(w, size_or_type);
-        return w->next_id++;
-}
-
-static void member(struct btfw *w, const char *name, uint32_t type_id, uint32_t byte_off) {
-        u32(w, str(w, name));
-        u32(w, type_id);
-        u32(w, byte_off * 8);
-}
-
 /* task_struct { int pid @0x10; struct mm_struct *mm @0x20; char comm[16] @0x40; }
  * mm_struct { struct vm_area_struct *mmap @0x0; }
  * vm_area_struct { unsigned long vm_start @0, vm_end @8; struct vm_area_struct
  *                  *vm_next @0x10; struct mm_struct *vm_mm @0x40; } */
 static size_t write_btf(uint8_t *out) {
-        struct btfw w = { .slen = 1, .next_id = 1 };
+        struct btfw w = BTFW_INIT;
         uint32_t t_int, t_ulong, t_char, t_comm, t_mm, t_mmp, t_vma, t_vmap;
 
-        t_int = type(&w, "int", 1, 0, 4);
-        u32(&w, 1u << 24 | 32);
-        t_ulong = type(&w, "long unsigned int", 1, 0, 8);
-        u32(&w, 64);
-        t_char = type(&w, "char", 1, 0, 1);
-        u32(&w, 8);
-        t_comm = type(&w, "", 3, 0, 0);
-        u32(&w, t_char);
-        u32(&w, t_int);
-        u32(&w, 16);
+        t_int = btfw_type(&w, "int", 1, 0, 4);
+        btfw_u32(&w, 1u << 24 | 32);
+        t_ulong = btfw_type(&w, "long unsigned int", 1, 0, 8);
+        btfw_u32(&w, 64);
+        t_char = btfw_type(&w, "char", 1, 0, 1);
+        btfw_u32(&w, 8);
+        t_comm = btfw_type(&w, "", 3, 0, 0);
+        btfw_u32(&w, t_char);
+        btfw_u32(&w, t_int);
+        btfw_u32(&w, 16);
         /* Forward ids: mm_struct is 5, its pointer 6, vm_area_struct 7, its pointer 8. */
         t_mm = 5;
         t_mmp = 6;
         t_vma = 7;
         t_vmap = 8;
-        assert_int_equal(type(&w, "mm_struct", 4, 1, 0x100), t_mm);
-        member(&w, "mmap", t_vmap, 0);
-        assert_int_equal(type(&w, "", 2, 0, t_mm), t_mmp);
-        assert_int_equal(type(&w, "vm_area_struct", 4, 4, 0x80), t_vma);
-        member(&w, "vm_start", t_ulong, 0);
-        member(&w, "vm_end", t_ulong, 8);
-        member(&w, "vm_next", t_vmap, 0x10);
-        member(&w, "vm_mm", t_mmp, 0x40);
-        assert_int_equal(type(&w, "", 2, 0, t_vma), t_vmap);
-        type(&w, "task_struct", 4, 3, 0x200);
-        member(&w, "pid", t_int, 0x10);
-        member(&w, "mm", t_mmp, 0x20);
-        member(&w, "comm", t_comm, 0x40);
+        assert_int_equal(btfw_type(&w, "mm_struct", 4, 1, 0x100), t_mm);
+        btfw_member(&w, "mmap", t_vmap, 8 * 0);
+        assert_int_equal(btfw_type(&w, "", 2, 0, t_mm), t_mmp);
+        assert_int_equal(btfw_type(&w, "vm_area_struct", 4, 4, 0x80), t_vma);
+        btfw_member(&w, "vm_start", t_ulong, 8 * 0);
+        btfw_member(&w, "vm_end", t_ulong, 8 * 8);
+        btfw_member(&w, "vm_next", t_vmap, 8 * 0x10);
+        btfw_member(&w, "vm_mm", t_mmp, 8 * 0x40);
+        assert_int_equal(btfw_type(&w, "", 2, 0, t_vma), t_vmap);
+        btfw_type(&w, "task_struct", 4, 3, 0x200);
+        btfw_member(&w, "pid", t_int, 8 * 0x10);
+        btfw_member(&w, "mm", t_mmp, 8 * 0x20);
+        btfw_member(&w, "comm", t_comm, 8 * 0x40);
 
-        put32(out, 0xeb9f | 1u << 16);
-        put32(out + 4, 24);
-        put32(out + 8, 0);
-        put32(out + 12, (uint32_t) w.tlen);
-        put32(out + 16, (uint32_t) w.tlen);
-        put32(out + 20, (uint32_t) w.slen);
-        memcpy(out + 24, w.types, w.tlen);
-        memcpy(out + 24 + w.tlen, w.strs, w.slen);
-        return 24 + w.tlen + w.slen;
+        return btfw_finish(&w, out);
 }
 
 struct world {

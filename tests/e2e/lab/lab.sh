@@ -19,7 +19,8 @@
 #       boot a guest, load the capture kernel, crash it (KIND: SYSRQ, OOM,
 #       INIT_EXIT or a vmcored_crashtest kind: WARNING BUG NULL GPF_PACKET
 #       LIST_CORRUPT SOFTLOCKUP HUNG_TASK PANIC VMA_PACKET UAF_POISON (boot
-#       with --append slub_debug=P) BITFLIP NULL_MEMBER WARN_STORM); the capture kernel runs
+#       with --append slub_debug=P) BITFLIP NULL_MEMBER WARN_STORM, MCE (setup
+#       --module mce-inject)); the capture kernel runs
 #       SCRIPT OUTDIR with /proc/vmcore at hand. Results go to OUT/share/out/,
 #       the console to OUT/serial.log, timings to OUT/result.txt. With --net,
 #       a virtio NIC on QEMU's user-mode network, restricted (no way out)
