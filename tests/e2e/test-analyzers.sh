@@ -45,7 +45,7 @@ EOF
 rcval() { sed -n "s/^$2=//p" "$1/rc.txt"; }
 
 rm -rf "$work" && mkdir -p "$work"
-if ! "$here/lab/lab.sh" setup "$work/lab" --binary "$vmcored=/usr/bin/vmcored" --module mce-inject; then
+if ! "$here/lab/lab.sh" setup "$work/lab" --binary "$vmcored=/usr/bin/vmcored"; then
 	echo "FAIL lab setup"
 	echo "0 passed, 1 failed"
 	exit 1

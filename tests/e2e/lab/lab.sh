@@ -19,8 +19,8 @@
 #       boot a guest, load the capture kernel, crash it (KIND: SYSRQ, OOM,
 #       INIT_EXIT or a vmcored_crashtest kind: WARNING BUG NULL GPF_PACKET
 #       LIST_CORRUPT SOFTLOCKUP HUNG_TASK PANIC VMA_PACKET UAF_POISON (boot
-#       with --append slub_debug=P) BITFLIP NULL_MEMBER WARN_STORM, MCE (setup
-#       --module mce-inject)); the capture kernel runs
+#       with --append slub_debug=P) BITFLIP NULL_MEMBER WARN_STORM; MCE: a
+#       fatal machine check injected through QEMU's monitor); the capture kernel runs
 #       SCRIPT OUTDIR with /proc/vmcore at hand. Results go to OUT/share/out/,
 #       the console to OUT/serial.log, timings to OUT/result.txt. With --net,
 #       a virtio NIC on QEMU's user-mode network, restricted (no way out)
@@ -139,6 +139,24 @@ cmd_run() {
 		netargs=(-netdev "$spec" -device virtio-net-pci,netdev=n0)
 	fi
 	[ -n "$disk" ] && netargs+=(-drive "file=$disk,if=virtio,format=raw")
+	# MCE: QEMU's monitor injects an uncorrected machine check (bank 1,
+	# MCi_STATUS valid|uncorrected|enabled|misc|addr|processor context
+	# corrupt; MCG_STATUS MCIP without RIPV) once the guest says it waits.
+	local injector=""
+	if [ "$kind" = MCE ]; then
+		netargs+=(-monitor "unix:$out/monitor.sock,server=on,wait=off")
+		(
+			for _ in $(seq 1 600); do
+				grep -q 'lab-init: triggering MCE' "$out/serial.log" 2>/dev/null && break
+				sleep 0.1
+			done
+			python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(0.5)
+s.sendall(b"mce 0 1 0xbe00000000800400 0x4 0x1234000 0x86\n"); time.sleep(1)' "$out/monitor.sock" \
+				>"$out/monitor.log" 2>&1
+		) &
+		injector=$!
+	fi
 	local start end rc=0
 	start=$(date +%s.%N)
 	timeout -k 10 "$timeout" qemu-system-x86_64 -M pc -accel tcg -cpu max,la57=off -smp 1 \
@@ -149,6 +167,7 @@ cmd_run() {
 		-virtfs "local,path=$out/share,mount_tag=host0,security_model=none" \
 		"${netargs[@]}" </dev/null >"$out/qemu.log" 2>&1 || rc=$?
 	end=$(date +%s.%N)
+	if [ -n "$injector" ]; then kill "$injector" 2>/dev/null || true; wait "$injector" 2>/dev/null || true; fi
 	rm -f "$out/share/vmlinuz" "$out/share/initrd.img" "$out/share/capture-initrd.img"
 	local capture_done=no
 	[ -f "$out/share/out/capture.done" ] && capture_done=yes
