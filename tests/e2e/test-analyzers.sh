@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The built-in analyzers on real crashes (tests/e2e/lab): for each kind the
-# crash module corrupts memory the way the analyses our users sent describe,
-# the kernel dies, the capture kernel runs vmcored on /proc/vmcore and saves
-# a filtered dump (makedumpfile -l -d 31). The hints are checked on both.
+# crash module corrupts memory the way the analyses our users sent describe
+# (VMA_PACKET, UAF_POISON, BITFLIP, NULL_MEMBER, WARN_STORM), or QEMU injects
+# a fatal machine check (MCE); the kernel dies, the capture kernel runs
+# vmcored on /proc/vmcore and saves a filtered dump (makedumpfile -l -d 31).
+# The hints and known issues are checked on both.
 # Then the saved dump is rewritten without the kernel's BTF (pages dropped,
 # and pages zeroed): the analysis must degrade to log-only hints, say so,
 # and not fail.
