@@ -79,13 +79,50 @@ static const struct frame *first_module_frame(const struct oops_event *e, bool *
         return NULL;
 }
 
+/* Every module with code in the crash's stack (the instruction pointer and
+ * the reliable frames), once each, with its taint letters; the third-party
+ * ones (O, P, F, C) are also listed in *others for the message. */
+static json_object *stack_modules(const struct oops_event *e, struct strbuf *others) {
+        json_object *a = json_object_new_array();
+        const char *seen[64];
+        size_t n = 0;
+
+        for (size_t i = 0; a && i <= e->n_frames; i++) {
+                const struct frame *f = i == 0 ? (e->has_rip ? &e->rip : NULL) : &e->frames[i - 1];
+                const char *flags;
+                json_object *m;
+                bool dup = false;
+
+                if (!f || !f->module || (i > 0 && !f->reliable))
+                        continue;
+                for (size_t j = 0; j < n && !dup; j++)
+                        dup = strcmp(seen[j], f->module) == 0;
+                if (dup || n == ELEMENTSOF(seen))
+                        continue;
+                seen[n++] = f->module;
+                flags = module_flags(e, f->module);
+                m = json_object_new_object();
+                if (!m)
+                        break;
+                json_object_object_add(m, "module", json_object_new_string(f->module));
+                json_object_object_add(m, "flags", flags ? json_object_new_string(flags) : NULL);
+                json_object_array_add(a, m);
+                if (flags && strpbrk(flags, "OPFC") &&
+                    strbuf_printf(others, "%s%s(%s)", others->len ? ", " : "", f->module, flags) < 0) {
+                        json_object_put(a);
+                        return NULL;
+                }
+        }
+        return a;
+}
+
 static int module_hint(struct explain *x) {
         const struct oops_event *e = x->fatal;
         bool reliable = true;
         const struct frame *f = first_module_frame(e, &reliable);
-        _cleanup_(strbuf_done) struct strbuf what = STRBUF_INIT;
+        _cleanup_(strbuf_done) struct strbuf what = STRBUF_INIT, others = STRBUF_INIT;
         const char *flags;
-        json_object *ev;
+        json_object *ev, *mods;
 
         if (!f)
                 return 0;
@@ -93,17 +130,24 @@ static int module_hint(struct explain *x) {
         if (describe_flags(flags, &what) < 0)
                 return -ENOMEM;
         ev = json_object_new_object();
-        if (!ev)
+        mods = stack_modules(e, &others);
+        if (!ev || !mods) {
+                json_object_put(ev);
+                json_object_put(mods);
                 return -ENOMEM;
+        }
+        json_object_object_add(ev, "stack_modules", mods);
         json_object_object_add(ev, "module", json_object_new_string(f->module));
         json_object_object_add(ev, "function", f->function ? json_object_new_string(f->function) : NULL);
         json_object_object_add(ev, "module_flags", flags ? json_object_new_string(flags) : NULL);
         json_object_object_add(ev, "frame_reliable", json_object_new_boolean(reliable));
         json_object_object_add(ev, "instruction_pointer", json_object_new_boolean(f == &e->rip));
-        return hints_add(x->out, "culprit", "module-frame", what.len ? HINT_WARNING : HINT_INFO, ev,
-                         "the first module code in the crash is %s [%s]%s%s%s%s", f->function ? f->function : "?",
+        return hints_add(x->out, "culprit", "module-frame", what.len || others.len ? HINT_WARNING : HINT_INFO, ev,
+                         "the first module code in the crash is %s [%s]%s%s%s%s%s%s", f->function ? f->function : "?",
                          f->module, what.len ? " (" : "", what.len ? what.buf : "", what.len ? ")" : "",
-                         f == &e->rip ? ", where the CPU stopped" : reliable ? "" : " (an unreliable frame)");
+                         f == &e->rip ? ", where the CPU stopped" : reliable ? "" : " (an unreliable frame)",
+                         others.len ? "; out-of-tree or proprietary modules in the crash's stack: " : "",
+                         others.len ? others.buf : "");
 }
 
 /* Out-of-tree or proprietary modules loaded but not in the crash. */

@@ -173,6 +173,27 @@ static void test_unrelated_events(void **state) {
         vmc_report_free(r);
 }
 
+/* The culprit: the module of the crash's instruction pointer and every
+ * module in its stack, with their taint letters. */
+static void test_culprit_module(void **state) {
+        struct vmc_report *r = test_analyze_file(*state, "x86_64-6.1-exception.log");
+        const struct hint *h = need(r, "module-frame");
+        json_object *mods, *m, *v;
+
+        assert_int_equal(h->severity, HINT_WARNING);
+        assert_string_equal(ev_str(h, "module"), "lkdtm");
+        assert_string_equal(ev_str(h, "function"), "lkdtm_EXCEPTION");
+        assert_string_equal(ev_str(h, "module_flags"), "OE");
+        assert_true(json_object_object_get_ex(h->evidence, "stack_modules", &mods));
+        assert_int_equal(json_object_array_length(mods), 1);
+        m = json_object_array_get_idx(mods, 0);
+        assert_true(json_object_object_get_ex(m, "flags", &v));
+        assert_string_equal(json_object_get_string(v), "OE");
+        assert_non_null(strstr(h->message, "out-of-tree or proprietary modules in the crash's stack: lkdtm(OE)"));
+        assert_non_null(strstr(need(r, "taint")->message, "O: an out-of-tree module was loaded"));
+        vmc_report_free(r);
+}
+
 static void test_analyzers_off(void **state) {
         struct vmc_analyzer *a = test_analyzer();
         struct vmc_report *r;
@@ -215,6 +236,7 @@ int main(void) {
                 cmocka_unit_test(test_hardware_crash),
                 cmocka_unit_test(test_event_chain),
                 cmocka_unit_test(test_unrelated_events),
+                cmocka_unit_test(test_culprit_module),
                 cmocka_unit_test(test_analyzers_off),
                 cmocka_unit_test(test_json),
         };
