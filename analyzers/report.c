@@ -86,10 +86,6 @@ int vmc_analyzer_add_rules(struct vmc_analyzer *a, const char *dir, char *errbuf
         return rules_load_dir(a->rules, dir, errbuf, errlen);
 }
 
-struct rules *vmc_analyzer_rules(struct vmc_analyzer *a) {
-        return a->rules;
-}
-
 int vmc_report_finish(struct vmc_analyzer *a, struct vmc_report *r) {
         int k = 0;
 

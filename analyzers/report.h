@@ -79,7 +79,6 @@ void vmc_analyzer_set_explain(struct vmc_analyzer *a, bool on);
  * file is an error (-EBADMSG) with its name and line in errbuf; a missing
  * directory is -ENOENT. */
 int vmc_analyzer_add_rules(struct vmc_analyzer *a, const char *dir, char *errbuf, size_t errlen);
-struct rules *vmc_analyzer_rules(struct vmc_analyzer *a);
 
 /* The title engine inside an analyzer (for fingerprint_material() etc.). */
 struct title_engine *vmc_analyzer_titles(struct vmc_analyzer *a);

@@ -149,7 +149,7 @@ static int parse_kernel(const char *v, struct cond *c, char *why, size_t len) {
                 if (!*p)
                         break;
                 if (c->n_kernel >= KERNEL_MAX_CONSTRAINTS)
-                        return snprintf(why, len, "more than %d version constraints", KERNEL_MAX_CONSTRAINTS), -EINVAL;
+                        return set_error(-EINVAL, why, len, "more than %d version constraints", KERNEL_MAX_CONSTRAINTS);
                 k = &c->kernel[c->n_kernel];
                 if (p[0] == '>' || p[0] == '<') {
                         k->op[0] = p[0];
@@ -166,16 +166,16 @@ static int parse_kernel(const char *v, struct cond *c, char *why, size_t len) {
                 while (p[n] && p[n] != ' ' && p[n] != '\t' && p[n] != ',')
                         n++;
                 if (n == 0 || n >= sizeof(k->version))
-                        return snprintf(why, len, "a version constraint lacks its version"), -EINVAL;
+                        return set_error(-EINVAL, why, len, "a version constraint lacks its version");
                 memcpy(k->version, p, n);
                 k->version[n] = '\0';
                 if (!version_ok(k->version))
-                        return snprintf(why, len, "\"%s\" is not a kernel version", k->version), -EINVAL;
+                        return set_error(-EINVAL, why, len, "\"%s\" is not a kernel version", k->version);
                 p += n;
                 c->n_kernel++;
         }
         if (c->n_kernel == 0)
-                return snprintf(why, len, "kernel needs a version or a range such as \">= 5.10, < 6.1\""), -EINVAL;
+                return set_error(-EINVAL, why, len, "kernel needs a version or a range such as \">= 5.10, < 6.1\"");
         return 0;
 }
 
@@ -262,9 +262,9 @@ static const char *canonical_arch(const char *a) {
 /* A finished rule must say what it is and what it matches. */
 static int rule_check(const struct rule *r, char *why, size_t len) {
         if (!r->summary)
-                return snprintf(why, len, "rule [%s] has no summary", r->id), -EINVAL;
+                return set_error(-EINVAL, why, len, "rule [%s] has no summary", r->id);
         if (r->n_conds == 0 && !r->disabled)
-                return snprintf(why, len, "rule [%s] states no condition: it would match every crash", r->id), -EINVAL;
+                return set_error(-EINVAL, why, len, "rule [%s] states no condition: it would match every crash", r->id);
         return 0;
 }
 
@@ -305,8 +305,7 @@ int rules_load_file(struct rules *rs, const char *path, char *errbuf, size_t err
 
                 lineno++;
                 if (!strchr(buf, '\n') && !feof(f)) {
-                        snprintf(why, sizeof(why), "line longer than %d bytes", RULES_MAX_LINE - 1);
-                        r = -EINVAL;
+                        r = set_error(-EINVAL, why, sizeof(why), "line longer than %d bytes", RULES_MAX_LINE - 1);
                         break;
                 }
                 s = strip(buf);
@@ -321,23 +320,20 @@ int rules_load_file(struct rules *rs, const char *path, char *errbuf, size_t err
                                 break;
                         }
                         if (!end || strip(end + 1)[0] != '\0') {
-                                snprintf(why, sizeof(why), "%s", !end ? "a rule header needs its closing ]"
+                                r = set_error(-EINVAL, why, sizeof(why), "%s", !end ? "a rule header needs its closing ]"
                                                                      : "nothing may follow a rule header [id]");
-                                r = -EINVAL;
                                 break;
                         }
                         *end = '\0';
                         s = strip(s + 1);
                         if (!id_ok(s)) {
-                                snprintf(why, sizeof(why), "\"%s\" is no rule id (letters, digits, - _ .)", s);
-                                r = -EINVAL;
+                                r = set_error(-EINVAL, why, sizeof(why), "\"%s\" is no rule id (letters, digits, - _ .)", s);
                                 break;
                         }
                         for (size_t i = 0; i < n_got; i++)
                                 if (strcmp(got[i]->id, s) == 0) {
-                                        snprintf(why, sizeof(why), "rule [%s] is defined twice in this file (first on line %u)",
+                                        r = set_error(-EINVAL, why, sizeof(why), "rule [%s] is defined twice in this file (first on line %u)",
                                                  s, got[i]->line);
-                                        r = -EINVAL;
                                 }
                         if (r < 0)
                                 break;
@@ -358,28 +354,24 @@ int rules_load_file(struct rules *rs, const char *path, char *errbuf, size_t err
                 }
                 eq = strchr(s, '=');
                 if (!eq) {
-                        snprintf(why, sizeof(why), "expected \"key = value\" or \"[id]\"");
-                        r = -EINVAL;
+                        r = set_error(-EINVAL, why, sizeof(why), "expected \"key = value\" or \"[id]\"");
                         break;
                 }
                 *eq = '\0';
                 key = strip(s);
                 val = strip(eq + 1);
                 if (!cur) {
-                        snprintf(why, sizeof(why), "\"%s\" comes before any [id] rule header", key);
-                        r = -EINVAL;
+                        r = set_error(-EINVAL, why, sizeof(why), "\"%s\" comes before any [id] rule header", key);
                         break;
                 }
                 if (*val == '\0') {
-                        snprintf(why, sizeof(why), "%s has no value", key);
-                        r = -EINVAL;
+                        r = set_error(-EINVAL, why, sizeof(why), "%s has no value", key);
                         break;
                 }
                 if (!strcmp(key, "summary") || !strcmp(key, "url")) {
                         char **dst = key[0] == 's' ? &cur->summary : &cur->url;
                         if (*dst) {
-                                snprintf(why, sizeof(why), "%s is given twice", key);
-                                r = -EINVAL;
+                                r = set_error(-EINVAL, why, sizeof(why), "%s is given twice", key);
                                 break;
                         }
                         if (!(*dst = strdup(val))) {
@@ -394,8 +386,7 @@ int rules_load_file(struct rules *rs, const char *path, char *errbuf, size_t err
                         errno = 0;
                         p = strtol(val, &end, 10);
                         if (errno || *end || p < -1000 || p > 1000) {
-                                snprintf(why, sizeof(why), "priority must be a number from -1000 to 1000");
-                                r = -EINVAL;
+                                r = set_error(-EINVAL, why, sizeof(why), "priority must be a number from -1000 to 1000");
                                 break;
                         }
                         cur->priority = (int) p;
@@ -403,8 +394,7 @@ int rules_load_file(struct rules *rs, const char *path, char *errbuf, size_t err
                 }
                 if (!strcmp(key, "disabled")) {
                         if (parse_bool(val, &cur->disabled) < 0) {
-                                snprintf(why, sizeof(why), "disabled must be yes or no");
-                                r = -EINVAL;
+                                r = set_error(-EINVAL, why, sizeof(why), "disabled must be yes or no");
                                 break;
                         }
                         continue;
@@ -414,16 +404,14 @@ int rules_load_file(struct rules *rs, const char *path, char *errbuf, size_t err
                         if (!strcmp(key, cond_names[i]))
                                 k = (enum cond_key) i;
                 if (k == _COND_MAX) {
-                        snprintf(why, sizeof(why),
-                                 "unknown key \"%s\" (summary, url, priority, disabled, title, event, fingerprint, "
-                                 "function, module, hint, kernel, arch, taint, hardware)",
-                                 key);
-                        r = -EINVAL;
+                        r = set_error(-EINVAL, why, sizeof(why),
+                                      "unknown key \"%s\" (summary, url, priority, disabled, title, event, "
+                                      "fingerprint, function, module, hint, kernel, arch, taint, hardware)",
+                                      key);
                         break;
                 }
                 if (cur->n_conds >= RULE_MAX_CONDS) {
-                        snprintf(why, sizeof(why), "more than %d conditions", RULE_MAX_CONDS);
-                        r = -EINVAL;
+                        r = set_error(-EINVAL, why, sizeof(why), "more than %d conditions", RULE_MAX_CONDS);
                         break;
                 }
                 struct cond *c = &cur->conds[cur->n_conds];
@@ -435,8 +423,7 @@ int rules_load_file(struct rules *rs, const char *path, char *errbuf, size_t err
                 if (k == COND_HARDWARE) {
                         bool b;
                         if (parse_bool(val, &b) < 0) {
-                                snprintf(why, sizeof(why), "hardware must be yes or no");
-                                r = -EINVAL;
+                                r = set_error(-EINVAL, why, sizeof(why), "hardware must be yes or no");
                                 break;
                         }
                         val = b ? "yes" : "no";
@@ -444,8 +431,7 @@ int rules_load_file(struct rules *rs, const char *path, char *errbuf, size_t err
                 if (k == COND_TAINT)
                         for (const char *p = val; *p; p++)
                                 if (!isupper((unsigned char) *p)) {
-                                        snprintf(why, sizeof(why), "taint is a set of flag letters, such as OE");
-                                        r = -EINVAL;
+                                        r = set_error(-EINVAL, why, sizeof(why), "taint is a set of flag letters, such as OE");
                                 }
                 if (r < 0)
                         break;
@@ -458,8 +444,7 @@ int rules_load_file(struct rules *rs, const char *path, char *errbuf, size_t err
                 cur->n_conds++;
         }
         if (r >= 0 && ferror(f)) {
-                snprintf(why, sizeof(why), "read error");
-                r = -EIO;
+                r = set_error(-EIO, why, sizeof(why), "read error");
         }
         if (r >= 0 && cur && (r = rule_check(cur, why, sizeof(why))) < 0)
                 lineno = cur->line;
