@@ -290,3 +290,29 @@ uint64_t flat_size(const struct flat *f) {
 bool flat_truncated(const struct flat *f) {
         return f->truncated;
 }
+
+int flat_reassemble(struct flat *f, int out_fd, char *err, size_t errlen) {
+        _cleanup_free_ uint8_t *buf = malloc(1U << 20);
+
+        if (!buf)
+                return -ENOMEM;
+        if (f->truncated)
+                return set_error(-EBADMSG, err, errlen, "the flattened dump lacks its end marker (cut short)");
+        /* The segments are disjoint already: each byte is written once, and
+         * what no record wrote stays a hole, as in makedumpfile -R. */
+        for (size_t i = 0; i < f->n_segs; i++)
+                for (uint64_t done = 0; done < f->segs[i].len;) {
+                        size_t len = (size_t) MIN(f->segs[i].len - done, (uint64_t) (1U << 20));
+                        ssize_t n = pread(f->fd, buf, len, (off_t) (f->segs[i].src + done));
+                        if (n <= 0)
+                                return set_error(n < 0 ? -errno : -EIO, err, errlen, "reading the flattened dump: %s",
+                                                 n < 0 ? strerror(errno) : "unexpected end");
+                        if (pwrite(out_fd, buf, (size_t) n, (off_t) (f->segs[i].off + done)) != n)
+                                return set_error(-errno ?: -EIO, err, errlen, "writing the dump: %s",
+                                                 strerror(errno ?: EIO));
+                        done += (uint64_t) n;
+                }
+        if (ftruncate(out_fd, (off_t) f->size) < 0)
+                return set_error(-errno, err, errlen, "writing the dump: %s", strerror(errno));
+        return 0;
+}

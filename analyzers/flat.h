@@ -31,3 +31,8 @@ int flat_pread(struct flat *f, void *buf, size_t len, uint64_t off);
 /* Size of the reassembled file, and whether the stream lacked its end. */
 uint64_t flat_size(const struct flat *f);
 bool flat_truncated(const struct flat *f);
+
+/* Writes the reassembled file (what "makedumpfile -R" writes) to out_fd,
+ * which should be empty; bytes no record wrote stay holes. -EBADMSG for a
+ * stream cut short before its end marker. */
+int flat_reassemble(struct flat *f, int out_fd, char *err, size_t errlen);

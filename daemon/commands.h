@@ -21,6 +21,11 @@ int cmd_check_config(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
 int cmd_upload(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
+int cmd_index(int argc, char **argv);
 
 /* A command's command line: -h/--help shows help(); the command's own
  * options go to own() (0: taken, -ENOENT: not one of them, another negative
@@ -31,6 +36,16 @@ int cmd_run(int argc, char **argv);
 bool vmc_command_setup(const char *name, int argc, char **argv, const struct option *options, void (*help)(void),
                        int (*own)(int opt, const char *arg, void *userdata), void *userdata,
                        struct vmc_settings *st, int *exit_status);
+
+/* The same, for a command that takes between min_args and max_args
+ * arguments after its options (*args, *n_args: argv's). */
+bool vmc_command_setup_args(const char *name, int argc, char **argv, const struct option *options,
+                            void (*help)(void), int (*own)(int opt, const char *arg, void *userdata),
+                            void *userdata, size_t min_args, size_t max_args, char ***args, size_t *n_args,
+                            struct vmc_settings *st, int *exit_status);
+
+/* Opens the store the settings name; says why not. */
+int vmc_command_open_store(const struct vmc_settings *st, struct vmc_store **ret);
 
 /* collect, for a dump another tool saved (run's ingest): the dump stays
  * where it is (the spool links to it); returns collect's exit status. */

@@ -79,6 +79,11 @@ char *vmc_key_fingerprint(const char *fingerprint, const char *crash_id) {
         return asprintf(&k, "v1/fingerprints/%s/%s.json", fingerprint, crash_id) < 0 ? NULL : k;
 }
 
+char *vmc_key_inbox(const char *crash_id, bool dump) {
+        char *k;
+        return asprintf(&k, "v1/inbox/%s%s.json", crash_id, dump ? ".dump" : "") < 0 ? NULL : k;
+}
+
 char *vmc_key_fingerprint_dir(const char *fingerprint) {
         char *k;
         return asprintf(&k, "v1/fingerprints/%s", fingerprint) < 0 ? NULL : k;

@@ -4,6 +4,7 @@
 /* The store layout (docs/store-layout.md):
  *   v1/crashes/CRASH_ID/{report.json, dmesg.txt, vmcore, MANIFEST.json}
  *   v1/fingerprints/FP/CRASH_ID.json
+ *   v1/inbox/CRASH_ID.json, CRASH_ID.dump.json (a copy for 'vmcored index')
  * A CRASH_ID is deterministic from the dump (crash time, then a hash of the
  * kernel's identity and the crashing CPU's state), so collecting the same
  * dump again names the same crash instead of adding one. */
@@ -29,6 +30,10 @@ int vmc_host_id(const char *nodename, char id[VMC_HOST_ID_LEN + 1]);
 char *vmc_key_crash(const char *crash_id, const char *file);
 char *vmc_key_fingerprint(const char *fingerprint, const char *crash_id);
 char *vmc_key_fingerprint_dir(const char *fingerprint);
+/* The record's copy in the inbox, which 'vmcored index' takes into the
+ * index: one name per content (the record before and after the dump is
+ * stored), so that removing what was indexed never removes a newer copy. */
+char *vmc_key_inbox(const char *crash_id, bool dump);
 
 /* The small record the fleet view groups crashes by: crash id, title,
  * fingerprint, crash time, kernel, host id, known issues, whether a dump is

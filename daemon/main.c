@@ -16,6 +16,11 @@ static const struct {
         { "upload", cmd_upload, "store what the spool still holds (after the store was away)" },
         { "run", cmd_run, "the next-boot service: ingest saved dumps, store the spool, retry" },
         { "check-config", cmd_check_config, "check vmcored.conf and the store credentials" },
+        { "top", cmd_top, "the store's crashes grouped by fingerprint, most frequent first" },
+        { "list", cmd_list, "the store's crash records, newest first, filtered" },
+        { "show", cmd_show, "a crash's report, or a fingerprint's crashes, from the store" },
+        { "fetch", cmd_fetch, "download a crash's files from the store, verified" },
+        { "index", cmd_index, "compact new crash records into the store's per-day index" },
 };
 
 static void usage(FILE *f) {

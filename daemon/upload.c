@@ -131,6 +131,11 @@ static int count_dumps(struct vmc_upload *u, const struct vmc_spool_state *s, un
         return r;
 }
 
+static int store_inbox(struct vmc_upload *u, int dirfd, const char *crash_id, bool dump) {
+        _cleanup_free_ char *key = vmc_key_inbox(crash_id, dump);
+        return key ? store_small(u, dirfd, "fingerprint.json", key) : -ENOMEM;
+}
+
 int vmc_upload_first(struct vmc_upload *u, int dirfd, struct vmc_spool_state *s) {
         const struct vmc_config *cfg = &u->st->cfg;
         static const struct {
@@ -154,6 +159,10 @@ int vmc_upload_first(struct vmc_upload *u, int dirfd, struct vmc_spool_state *s)
                 if (!key)
                         return -ENOMEM;
                 r = store_small(u, dirfd, first[i].file, key);
+                /* The fleet index's inbox: after v1/fingerprints/, so that a
+                 * rebuild of the index from there misses nothing. */
+                if (r >= 0 && first[i].stage == VMC_STAGE_FINGERPRINT)
+                        r = store_inbox(u, dirfd, s->crash_id, false);
                 if (r >= 0)
                         r = stage_done(dirfd, s, first[i].stage);
                 if (r < 0)
@@ -329,6 +338,8 @@ static int store_record_dump(struct vmc_upload *u, int dirfd, struct vmc_spool_s
         json_object_put(o);
         if (r >= 0)
                 r = store_small(u, dirfd, "fingerprint.json", key);
+        if (r >= 0)
+                r = store_inbox(u, dirfd, s->crash_id, true);
         return r < 0 ? r : stage_done(dirfd, s, VMC_STAGE_RECORD_DUMP);
 }
 

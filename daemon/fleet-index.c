@@ -1,0 +1,753 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "fleet-index.h"
+#include "log.h"
+#include "util.h"
+
+#define INBOX "v1/inbox"
+#define INDEX "v1/index"
+#define FINGERPRINTS "v1/fingerprints"
+#define CATALOG "catalog.json"
+#define RECORD_MAX (1u << 20)
+#define SEGMENT_MAX (512u << 20)
+/* A segment that vanished while it was read was merged into a newer one:
+ * list again, this many times at most. */
+#define RELIST_MAX 8
+
+struct names {
+        char **v;
+        size_t n;
+};
+
+static void names_done(struct names *n) {
+        vmc_store_names_free(n->v, n->n);
+        *n = (struct names) {};
+}
+
+static bool endswith(const char *s, const char *suffix) {
+        size_t a = strlen(s), b = strlen(suffix);
+        return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* A segment's day: "2026-11-22" or "unknown", from its name. */
+static bool segment_day(const char *name, char day[16]) {
+        const char *dot = strchr(name, '.');
+        size_t n = dot ? (size_t) (dot - name) : 0;
+
+        if (!dot || n >= 16 || !endswith(name, ".json") || strcmp(name, CATALOG) == 0)
+                return false;
+        memcpy(day, name, n);
+        day[n] = '\0';
+        if (strcmp(day, "unknown") == 0)
+                return true;
+        return n == 10 && day[4] == '-' && day[7] == '-';
+}
+
+static int parse_json(const char *data, size_t len, json_object **ret) {
+        json_tokener *tok = json_tokener_new_ex(64);
+        json_object *o;
+
+        if (!tok)
+                return -ENOMEM;
+        o = json_tokener_parse_ex(tok, data, (int) len);
+        if (!o || json_tokener_get_error(tok) != json_tokener_success ||
+            tok->char_offset < (int) len) { /* trailing bytes: not what we wrote */
+                if (tok->char_offset < (int) len && o) {
+                        size_t i = (size_t) tok->char_offset;
+                        while (i < len && (data[i] == '\n' || data[i] == ' '))
+                                i++;
+                        if (i == len) {
+                                json_tokener_free(tok);
+                                *ret = o;
+                                return 0;
+                        }
+                }
+                json_object_put(o);
+                json_tokener_free(tok);
+                return -EBADMSG;
+        }
+        json_tokener_free(tok);
+        *ret = o;
+        return 0;
+}
+
+static int get_json(struct vmc_store *s, const char *key, size_t max, json_object **ret, char *err, size_t errlen) {
+        _cleanup_free_ char *data = NULL;
+        size_t len = 0;
+        int r = vmc_store_get(s, key, max, &data, &len, err, errlen);
+
+        if (r < 0)
+                return r;
+        r = parse_json(data, len, ret);
+        if (r < 0)
+                return set_error(r, err, errlen, "%s: %s is not valid JSON", vmc_store_name(s), key);
+        return 0;
+}
+
+static void skip_bad(struct vmc_fleet_source *src, struct vmc_store *s, const char *key, const char *why) {
+        if (src)
+                src->skipped++;
+        log_warning("%s: %s: %s; left out", vmc_store_name(s), key, why);
+}
+
+/* One record object (inbox or v1/fingerprints/) into set. 0 added, 1 not
+ * there any more (taken into the index meanwhile), -EBADMSG said. */
+static int load_record(struct vmc_store *s, const char *key, struct vmc_record_set *set,
+                       struct vmc_fleet_source *src, char *err, size_t errlen) {
+        struct vmc_crash_record rec;
+        json_object *o = NULL;
+        int r = get_json(s, key, RECORD_MAX, &o, err, errlen);
+
+        if (r == -ENOENT)
+                return 1;
+        if (r == -EBADMSG || r == -EFBIG || r == -E2BIG) {
+                skip_bad(src, s, key, "not a crash record (not JSON, or too large)");
+                return -EBADMSG;
+        }
+        if (r < 0)
+                return r;
+        if (vmc_crash_record_from_json(o, &rec) < 0) {
+                json_object_put(o);
+                skip_bad(src, s, key, "not a crash record (no valid crash_id or fingerprint)");
+                return -EBADMSG;
+        }
+        r = vmc_record_set_keep(set, o);
+        if (r >= 0)
+                r = vmc_record_set_add(set, &rec);
+        return r;
+}
+
+static const char *str_member(json_object *o, const char *name) {
+        json_object *v;
+        return json_object_object_get_ex(o, name, &v) && json_object_is_type(v, json_type_string)
+                       ? json_object_get_string(v)
+                       : NULL;
+}
+
+/* A segment's crashes into set (the segment is kept alive by set). */
+static int add_segment(json_object *root, struct vmc_record_set *set, size_t *bad) {
+        json_object *fps, *crashes, *schema;
+        int r;
+
+        if (!json_object_object_get_ex(root, "schema", &schema) ||
+            strcmp(json_object_get_string(schema), VMC_INDEX_SCHEMA) != 0 ||
+            !json_object_object_get_ex(root, "fingerprints", &fps) || !json_object_is_type(fps, json_type_object) ||
+            !json_object_object_get_ex(root, "crashes", &crashes) || !json_object_is_type(crashes, json_type_array))
+                return -EBADMSG;
+        r = vmc_record_set_keep(set, json_object_get(root));
+        if (r < 0)
+                return r;
+        for (size_t i = 0, n = json_object_array_length(crashes); i < n; i++) {
+                json_object *c = json_object_array_get_idx(crashes, i), *fe = NULL, *ki, *d;
+                struct vmc_crash_record rec = {
+                        .crash_id = str_member(c, "crash_id"),
+                        .fingerprint = str_member(c, "fingerprint"),
+                        .crash_time = str_member(c, "crash_time"),
+                        .kernel = str_member(c, "kernel"),
+                        .arch = str_member(c, "arch"),
+                        .host = str_member(c, "host"),
+                        .dump = json_object_object_get_ex(c, "dump", &d) && json_object_get_boolean(d),
+                };
+
+                if (!vmc_crash_id_valid(rec.crash_id) || !vmc_fingerprint_valid(rec.fingerprint) ||
+                    !json_object_object_get_ex(fps, rec.fingerprint, &fe)) {
+                        (*bad)++;
+                        continue;
+                }
+                rec.title = str_member(c, "title") ?: str_member(fe, "title");
+                rec.hardware_error = json_object_object_get_ex(fe, "hardware_error", &d) && json_object_get_boolean(d);
+                if (json_object_object_get_ex(fe, "known_issues", &ki) && json_object_is_type(ki, json_type_array))
+                        rec.known_issues = ki;
+                rec.time = vmc_parse_utc(rec.crash_time);
+                if (rec.time == VMC_TIME_UNKNOWN)
+                        rec.time = vmc_crash_id_time(rec.crash_id);
+                r = vmc_record_set_add(set, &rec);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static bool in_sorted(char **v, size_t n, const char *s) {
+        return n > 0 && bsearch(&s, v, n, sizeof(char *), cmp_str);
+}
+
+/* The segment names: a listing, or the catalog where the store cannot list. */
+static int list_segments(struct vmc_store *s, struct names *out, bool *listing, char *err, size_t errlen) {
+        json_object *cat = NULL, *segs;
+        int r = vmc_store_list(s, INDEX, &out->v, &out->n, err, errlen);
+
+        if (r != -EOPNOTSUPP) {
+                *listing = true;
+                return r;
+        }
+        *listing = false;
+        r = get_json(s, INDEX "/" CATALOG, SEGMENT_MAX, &cat, err, errlen);
+        if (r == -ENOENT)
+                return set_error(-EOPNOTSUPP, err, errlen,
+                                 "%s: the store cannot list and has no index catalog (%s/%s): run 'vmcored "
+                                 "index' where the store can be listed, or enable listing",
+                                 vmc_store_name(s), INDEX, CATALOG);
+        if (r < 0)
+                return r;
+        if (!json_object_object_get_ex(cat, "segments", &segs) || !json_object_is_type(segs, json_type_array)) {
+                json_object_put(cat);
+                return set_error(-EBADMSG, err, errlen, "%s: %s/%s is no index catalog", vmc_store_name(s), INDEX,
+                                 CATALOG);
+        }
+        out->v = calloc(json_object_array_length(segs) + 1, sizeof(char *));
+        for (size_t i = 0; out->v && i < json_object_array_length(segs); i++) {
+                const char *name = json_object_get_string(json_object_array_get_idx(segs, i));
+                char day[16];
+                if (name && segment_day(name, day) && !strchr(name, '/') && !(out->v[out->n++] = strdup(name)))
+                        break;
+        }
+        json_object_put(cat);
+        if (!out->v || (out->n && !out->v[out->n - 1])) {
+                names_done(out);
+                return -ENOMEM;
+        }
+        qsort(out->v, out->n, sizeof(char *), cmp_str);
+        return 0;
+}
+
+static int load_inbox(struct vmc_store *s, struct vmc_record_set *set, struct vmc_fleet_source *src, char *err,
+                      size_t errlen) {
+        struct names in = {};
+        int r = vmc_store_list(s, INBOX, &in.v, &in.n, err, errlen);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < in.n; i++) {
+                _cleanup_free_ char *key = NULL;
+                if (!endswith(in.v[i], ".json"))
+                        continue;
+                if (asprintf(&key, INBOX "/%s", in.v[i]) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                r = load_record(s, key, set, src, err, errlen);
+                if (r == 0)
+                        src->inbox++;
+                else if (r != 1 && r != -EBADMSG)
+                        break;
+                r = 0;
+        }
+        names_done(&in);
+        return r;
+}
+
+static int load_index(struct vmc_store *s, const struct vmc_fleet_load_options *o, struct vmc_record_set *set,
+                      struct vmc_fleet_source *src, char *err, size_t errlen) {
+        char since_day[16] = "";
+        char **fetched = NULL;
+        size_t n_fetched = 0;
+        int r = 0;
+
+        if (o->since != VMC_TIME_UNKNOWN)
+                vmc_utc_day(o->since, since_day);
+        fetched = calloc(1, sizeof(char *));
+        if (!fetched)
+                return -ENOMEM;
+        for (unsigned attempt = 0;; attempt++) {
+                struct names segs = {};
+                bool vanished = false;
+
+                r = list_segments(s, &segs, &src->listing, err, errlen);
+                if (r < 0)
+                        break;
+                for (size_t i = 0; i < segs.n && r >= 0; i++) {
+                        _cleanup_free_ char *key = NULL;
+                        json_object *root = NULL;
+                        char day[16];
+                        size_t bad = 0;
+                        char **nv;
+
+                        if (!segment_day(segs.v[i], day) || in_sorted(fetched, n_fetched, segs.v[i]))
+                                continue;
+                        /* A day before --since holds nothing wanted. */
+                        if (*since_day && (strcmp(day, "unknown") == 0 || strcmp(day, since_day) < 0))
+                                continue;
+                        if (asprintf(&key, INDEX "/%s", segs.v[i]) < 0) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        r = get_json(s, key, SEGMENT_MAX, &root, err, errlen);
+                        if (r == -ENOENT) {
+                                vanished = true;
+                                r = 0;
+                                continue;
+                        }
+                        if (r == -EBADMSG) {
+                                skip_bad(src, s, key, "not an index segment (not JSON)");
+                                r = 0;
+                                continue;
+                        }
+                        if (r < 0)
+                                break;
+                        r = add_segment(root, set, &bad);
+                        json_object_put(root);
+                        if (r == -EBADMSG) {
+                                skip_bad(src, s, key, "not an index segment");
+                                r = 0;
+                                continue;
+                        }
+                        if (bad)
+                                skip_bad(src, s, key, "some of its crashes have no valid id or fingerprint");
+                        src->segments++;
+                        nv = realloc(fetched, (n_fetched + 2) * sizeof(char *));
+                        if (!nv || !(nv[n_fetched] = strdup(segs.v[i]))) {
+                                if (nv)
+                                        fetched = nv;
+                                r = -ENOMEM;
+                                break;
+                        }
+                        fetched = nv;
+                        n_fetched++;
+                        qsort(fetched, n_fetched, sizeof(char *), cmp_str);
+                }
+                names_done(&segs);
+                if (r < 0 || !vanished)
+                        break;
+                if (attempt + 1 >= RELIST_MAX) {
+                        r = set_error(-EAGAIN, err, errlen,
+                                      "%s: the index kept changing while it was read (%u tries); try again",
+                                      vmc_store_name(s), RELIST_MAX);
+                        break;
+                }
+        }
+        vmc_store_names_free(fetched, n_fetched);
+        return r;
+}
+
+/* Every record under v1/fingerprints/ (one request each): the truth the
+ * index is made from, and what a store without an index costs. */
+static int load_scan(struct vmc_store *s, const struct vmc_fleet_load_options *o, struct vmc_record_set *set,
+                     struct vmc_fleet_source *src, char *err, size_t errlen) {
+        struct names fps = {};
+        int r;
+
+        if (o->fingerprint) {
+                if (!vmc_fingerprint_valid(o->fingerprint))
+                        return set_error(-EINVAL, err, errlen, "'%s' is no fingerprint", o->fingerprint);
+                fps.v = calloc(1, sizeof(char *));
+                if (!fps.v || !(fps.v[0] = strdup(o->fingerprint))) {
+                        free(fps.v);
+                        return -ENOMEM;
+                }
+                fps.n = 1;
+        } else {
+                r = vmc_store_list(s, FINGERPRINTS, &fps.v, &fps.n, err, errlen);
+                if (r < 0)
+                        return r;
+        }
+        src->listing = true;
+        r = 0;
+        for (size_t i = 0; i < fps.n && r >= 0; i++) {
+                _cleanup_free_ char *dir = NULL;
+                struct names ids = {};
+
+                if (!vmc_fingerprint_valid(fps.v[i]))
+                        continue;
+                if (asprintf(&dir, FINGERPRINTS "/%s", fps.v[i]) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                r = vmc_store_list(s, dir, &ids.v, &ids.n, err, errlen);
+                for (size_t j = 0; r >= 0 && j < ids.n; j++) {
+                        _cleanup_free_ char *key = NULL;
+                        int64_t t = vmc_crash_id_time(ids.v[j]);
+
+                        if (!endswith(ids.v[j], ".json"))
+                                continue;
+                        /* The id says when: older crashes cost no request. */
+                        if (o->since != VMC_TIME_UNKNOWN && (t == VMC_TIME_UNKNOWN || t < o->since))
+                                continue;
+                        if (asprintf(&key, "%s/%s", dir, ids.v[j]) < 0) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        r = load_record(s, key, set, src, err, errlen);
+                        if (r == 0)
+                                src->scanned++;
+                        if (r == 1 || r == -EBADMSG)
+                                r = 0;
+                }
+                names_done(&ids);
+        }
+        names_done(&fps);
+        return r;
+}
+
+int vmc_fleet_load(struct vmc_store *s, const struct vmc_fleet_load_options *o, struct vmc_record_set *set,
+                   struct vmc_fleet_source *src, char *err, size_t errlen) {
+        int r;
+
+        *src = (struct vmc_fleet_source) {};
+        if (o->no_index)
+                r = load_scan(s, o, set, src, err, errlen);
+        else {
+                /* The inbox first: a record that leaves it meanwhile is in a
+                 * segment stored before it left, which the listing after
+                 * this one sees. */
+                r = load_inbox(s, set, src, err, errlen);
+                if (r == -EOPNOTSUPP)
+                        r = 0; /* no listing: the catalog's segments only */
+                if (r >= 0)
+                        r = load_index(s, o, set, src, err, errlen);
+        }
+        if (r < 0)
+                return r;
+        vmc_record_set_dedup(set);
+        return 0;
+}
+
+/* ---- writing the index ---- */
+
+/* Days since the epoch; an unknown time sorts last, as "unknown" does
+ * after the dates in the segments' names. */
+static int64_t day_of(int64_t t) {
+        return t == VMC_TIME_UNKNOWN ? INT64_MAX : (t >= 0 ? t / 86400 : -((-t + 86399) / 86400));
+}
+
+static void day_name(int64_t day, char buf[16]) {
+        vmc_utc_day(day == INT64_MAX ? VMC_TIME_UNKNOWN : day * 86400, buf);
+}
+
+static int cmp_day_id(const void *a, const void *b) {
+        const struct vmc_crash_record *x = a, *y = b;
+        int64_t dx = day_of(x->time), dy = day_of(y->time);
+        return dx != dy ? (dx < dy ? -1 : 1) : strcmp(x->crash_id, y->crash_id);
+}
+
+static json_object *jstr(const char *s) {
+        return s ? json_object_new_string(s) : NULL;
+}
+
+static bool has_issue(json_object *list, const char *id) {
+        for (size_t i = 0, n = json_object_array_length(list); i < n; i++)
+                if (streq_ptr(str_member(json_object_array_get_idx(list, i), "id"), id))
+                        return true;
+        return false;
+}
+
+/* The segment of one day's records (sorted by id, deduplicated). Per
+ * fingerprint: the newest title, and the known issues of all its crashes. */
+static json_object *segment_json(const char *day, const struct vmc_crash_record *v, size_t n) {
+        json_object *root = json_object_new_object(), *fps = json_object_new_object(),
+                    *crashes = json_object_new_array_ext((int) n);
+        char written[32];
+        time_t now = time(NULL);
+        struct tm tm;
+
+        if (!root || !fps || !crashes)
+                goto fail;
+        for (size_t i = 0; i < n; i++) {
+                json_object *fe, *ki;
+                if (!json_object_object_get_ex(fps, v[i].fingerprint, &fe)) {
+                        fe = json_object_new_object();
+                        if (!fe)
+                                goto fail;
+                        json_object_object_add(fps, v[i].fingerprint, fe);
+                        json_object_object_add(fe, "hardware_error", json_object_new_boolean(v[i].hardware_error));
+                        json_object_object_add(fe, "known_issues", json_object_new_array());
+                }
+                /* Sorted by id is sorted by time: the last title is the newest. */
+                json_object_object_add(fe, "title", jstr(v[i].title));
+                json_object_object_get_ex(fe, "known_issues", &ki);
+                for (size_t k = 0; v[i].known_issues && k < json_object_array_length(v[i].known_issues); k++) {
+                        json_object *issue = json_object_array_get_idx(v[i].known_issues, k);
+                        if (json_object_is_type(issue, json_type_object) && !has_issue(ki, str_member(issue, "id")))
+                                json_object_array_add(ki, json_object_get(issue));
+                }
+        }
+        for (size_t i = 0; i < n; i++) {
+                json_object *c = json_object_new_object(), *fe;
+                if (!c)
+                        goto fail;
+                json_object_array_add(crashes, c);
+                json_object_object_add(c, "crash_id", json_object_new_string(v[i].crash_id));
+                json_object_object_add(c, "fingerprint", json_object_new_string(v[i].fingerprint));
+                json_object_object_add(c, "crash_time", jstr(v[i].crash_time));
+                json_object_object_add(c, "kernel", jstr(v[i].kernel));
+                json_object_object_add(c, "arch", jstr(v[i].arch));
+                json_object_object_add(c, "host", jstr(v[i].host));
+                json_object_object_add(c, "dump", json_object_new_boolean(v[i].dump));
+                /* Only a title that is not the fingerprint's newest. */
+                json_object_object_get_ex(fps, v[i].fingerprint, &fe);
+                if (v[i].title && !streq_ptr(v[i].title, str_member(fe, "title")))
+                        json_object_object_add(c, "title", json_object_new_string(v[i].title));
+        }
+        if (gmtime_r(&now, &tm))
+                strftime(written, sizeof(written), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        json_object_object_add(root, "schema", json_object_new_string(VMC_INDEX_SCHEMA));
+        json_object_object_add(root, "day", json_object_new_string(day));
+        json_object_object_add(root, "written", json_object_new_string(written));
+        json_object_object_add(root, "count", json_object_new_int64((int64_t) n));
+        json_object_object_add(root, "fingerprints", fps);
+        json_object_object_add(root, "crashes", crashes);
+        return root;
+fail:
+        json_object_put(root);
+        json_object_put(fps);
+        json_object_put(crashes);
+        return NULL;
+}
+
+/* DAY.WRITTEN-RANDOM.json: a name no other writer picks. */
+static int segment_name(const char *day, char **ret) {
+        uint8_t rnd[6];
+        char when[32];
+        time_t now = time(NULL);
+        struct tm tm;
+
+        if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t) sizeof(rnd))
+                return -errno ?: -EIO;
+        gmtime_r(&now, &tm);
+        strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", &tm);
+        return asprintf(ret, "%s.%s-%02x%02x%02x%02x%02x%02x.json", day, when, rnd[0], rnd[1], rnd[2], rnd[3],
+                        rnd[4], rnd[5]) < 0
+                       ? -ENOMEM
+                       : 0;
+}
+
+static int put_json(struct vmc_store *s, const char *key, json_object *o, char *err, size_t errlen) {
+        size_t len;
+        const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+
+        if (!text)
+                return -ENOMEM;
+        return vmc_store_put(s, key, text, len, err, errlen);
+}
+
+static int delete_names(struct vmc_store *s, const char *dir, char **v, size_t n, size_t *count, char *err,
+                        size_t errlen) {
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *key = NULL;
+                int r;
+                if (asprintf(&key, "%s/%s", dir, v[i]) < 0)
+                        return -ENOMEM;
+                r = vmc_store_delete(s, key, err, errlen);
+                if (r < 0)
+                        return r;
+                (*count)++;
+        }
+        return 0;
+}
+
+static int add_name(struct names *n, const char *name) {
+        char **nv = realloc(n->v, (n->n + 1) * sizeof(char *));
+        if (!nv)
+                return -ENOMEM;
+        n->v = nv;
+        if (!(n->v[n->n] = strdup(name)))
+                return -ENOMEM;
+        n->n++;
+        return 0;
+}
+
+/* Writes one day: its new records, plus (unless rebuilding) the records of
+ * the day's segments that could be read; then removes those segments. */
+static int index_day(struct vmc_store *s, const char *day, const struct vmc_crash_record *fresh, size_t n_fresh,
+                     char **segs, size_t n_segs, bool rebuild, struct vmc_index_result *res, char *err,
+                     size_t errlen) {
+        struct vmc_record_set set = {};
+        struct names read = {};
+        _cleanup_free_ char *name = NULL, *key = NULL;
+        json_object *root = NULL;
+        int r = 0;
+
+        for (size_t i = 0; i < n_fresh && r >= 0; i++)
+                r = vmc_record_set_add(&set, &fresh[i]);
+        for (size_t i = 0; i < n_segs && r >= 0; i++) {
+                _cleanup_free_ char *k = NULL;
+                json_object *seg = NULL;
+                size_t bad = 0;
+
+                if (rebuild) {
+                        /* Everything is in the scan: the segment just goes. */
+                        r = add_name(&read, segs[i]);
+                        continue;
+                }
+                if (asprintf(&k, INDEX "/%s", segs[i]) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                r = get_json(s, k, SEGMENT_MAX, &seg, err, errlen);
+                if (r == -ENOENT) {
+                        /* Another indexer merged it: its records are in a
+                         * segment that one wrote, and that stays. */
+                        r = 0;
+                        continue;
+                }
+                if (r == -EBADMSG) {
+                        log_warning("%s: %s is not valid JSON; left as it is", vmc_store_name(s), k);
+                        r = 0;
+                        continue;
+                }
+                if (r >= 0)
+                        r = add_segment(seg, &set, &bad);
+                json_object_put(seg);
+                if (r == -EBADMSG) {
+                        log_warning("%s: %s is no index segment; left as it is", vmc_store_name(s), k);
+                        r = 0;
+                        continue;
+                }
+                if (r >= 0)
+                        r = add_name(&read, segs[i]);
+        }
+        if (r < 0)
+                goto out;
+        vmc_record_set_dedup(&set);
+        if (set.n > 0) {
+                root = segment_json(day, set.v, set.n);
+                r = root ? segment_name(day, &name) : -ENOMEM;
+                if (r >= 0 && asprintf(&key, INDEX "/%s", name) < 0)
+                        r = -ENOMEM;
+                if (r >= 0)
+                        r = put_json(s, key, root, err, errlen);
+                if (r < 0)
+                        goto out;
+                res->segments_written++;
+                res->records += set.n;
+                res->days++;
+        }
+        /* Only now that the day's new segment is stored. */
+        r = delete_names(s, INDEX, read.v, read.n, &res->segments_removed, err, errlen);
+out:
+        json_object_put(root);
+        names_done(&read);
+        vmc_record_set_done(&set);
+        return r;
+}
+
+static int write_catalog(struct vmc_store *s, char *err, size_t errlen) {
+        struct names segs = {};
+        json_object *root, *a;
+        char day[16];
+        int r = vmc_store_list(s, INDEX, &segs.v, &segs.n, err, errlen);
+
+        if (r < 0)
+                return r;
+        root = json_object_new_object();
+        a = json_object_new_array();
+        for (size_t i = 0; root && a && i < segs.n; i++)
+                if (segment_day(segs.v[i], day))
+                        json_object_array_add(a, json_object_new_string(segs.v[i]));
+        names_done(&segs);
+        if (!root || !a) {
+                json_object_put(root);
+                json_object_put(a);
+                return -ENOMEM;
+        }
+        json_object_object_add(root, "schema", json_object_new_string(VMC_CATALOG_SCHEMA));
+        json_object_object_add(root, "segments", a);
+        r = put_json(s, INDEX "/" CATALOG, root, err, errlen);
+        json_object_put(root);
+        return r;
+}
+
+int vmc_fleet_index(struct vmc_store *s, const struct vmc_index_options *o, struct vmc_index_result *res,
+                    char *err, size_t errlen) {
+        struct vmc_record_set fresh = {};
+        struct vmc_fleet_source src = {};
+        struct names inbox = {}, taken = {}, segs = {};
+        int r;
+
+        *res = (struct vmc_index_result) {};
+        /* What exists now; whatever arrives later waits for the next run. */
+        r = vmc_store_list(s, INBOX, &inbox.v, &inbox.n, err, errlen);
+        if (r >= 0)
+                r = vmc_store_list(s, INDEX, &segs.v, &segs.n, err, errlen);
+        if (r == -EOPNOTSUPP)
+                r = set_error(r, err, errlen, "%s: the index needs a store that can be listed (%s)",
+                              vmc_store_name(s), err);
+        if (r < 0)
+                goto out;
+        if (o->rebuild) {
+                /* Every record reaches v1/fingerprints/ before the inbox,
+                 * so the scan holds whatever was listed above. */
+                struct vmc_fleet_load_options lo = { .since = VMC_TIME_UNKNOWN, .no_index = true };
+                r = load_scan(s, &lo, &fresh, &src, err, errlen);
+                for (size_t i = 0; r >= 0 && i < inbox.n; i++)
+                        r = add_name(&taken, inbox.v[i]);
+        } else
+                for (size_t i = 0; r >= 0 && i < inbox.n; i++) {
+                        _cleanup_free_ char *key = NULL;
+                        if (!endswith(inbox.v[i], ".json"))
+                                continue;
+                        if (asprintf(&key, INBOX "/%s", inbox.v[i]) < 0) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        r = load_record(s, key, &fresh, &src, err, errlen);
+                        if (r == 0)
+                                r = add_name(&taken, inbox.v[i]);
+                        else if (r == 1 || r == -EBADMSG)
+                                r = 0; /* gone (indexed by another run), or garbage left for a human */
+                }
+        if (r < 0)
+                goto out;
+        res->indexed = fresh.n;
+        qsort(fresh.v, fresh.n, sizeof(*fresh.v), cmp_day_id);
+
+        /* Each day with new records or with more than one segment, in order. */
+        {
+                size_t i = 0, j = 0;
+                char fday[16], sday[16];
+                while (r >= 0 && (i < fresh.n || j < segs.n)) {
+                        size_t i_end = i, j_end = j;
+                        const char *day;
+
+                        if (j < segs.n && !segment_day(segs.v[j], sday)) {
+                                j++;
+                                continue;
+                        }
+                        if (i < fresh.n)
+                                day_name(day_of(fresh.v[i].time), fday);
+                        if (i < fresh.n && (j >= segs.n || strcmp(fday, sday) <= 0))
+                                day = fday;
+                        else
+                                day = sday;
+                        while (i_end < fresh.n) {
+                                char d[16];
+                                day_name(day_of(fresh.v[i_end].time), d);
+                                if (strcmp(d, day) != 0)
+                                        break;
+                                i_end++;
+                        }
+                        while (j_end < segs.n) {
+                                char d[16];
+                                if (!segment_day(segs.v[j_end], d) || strcmp(d, day) != 0)
+                                        break;
+                                j_end++;
+                        }
+                        if (i_end > i || j_end - j > 1 || o->rebuild)
+                                r = index_day(s, day, fresh.v + i, i_end - i, segs.v + j, j_end - j, o->rebuild,
+                                              res, err, errlen);
+                        i = i_end;
+                        j = j_end;
+                }
+        }
+        /* The inbox records are in stored segments now. */
+        if (r >= 0)
+                r = delete_names(s, INBOX, taken.v, taken.n, &res->inbox_removed, err, errlen);
+        if (r >= 0)
+                r = write_catalog(s, err, errlen);
+out:
+        names_done(&inbox);
+        names_done(&taken);
+        names_done(&segs);
+        vmc_record_set_done(&fresh);
+        return r;
+}
