@@ -22,7 +22,7 @@
 
 struct names {
         char **v;
-        size_t n;
+        size_t n, cap;
 };
 
 static void names_done(struct names *n) {
@@ -130,43 +130,77 @@ static const char *str_member(json_object *o, const char *name) {
                        : NULL;
 }
 
-/* A segment's crashes into set (the segment is kept alive by set). */
+/* Member name of o as an array, or NULL. */
+static json_object *array_member(json_object *o, const char *name) {
+        json_object *v;
+        return json_object_object_get_ex(o, name, &v) && json_object_is_type(v, json_type_array) ? v : NULL;
+}
+
+/* Entry i of a string table, through an index column; NULL when either
+ * says nothing. */
+static const char *table_str(json_object *table, json_object *column, size_t i) {
+        json_object *ix = json_object_array_get_idx(column, i);
+        if (!ix || !json_object_is_type(ix, json_type_int))
+                return NULL;
+        return json_object_get_string(json_object_array_get_idx(table, (size_t) json_object_get_int(ix)));
+}
+
+/* A segment's crashes into set (the segment is kept alive by set). The
+ * crashes are stored by column, with fingerprints, kernels, arches and hosts
+ * in tables: a few small JSON values per crash, so that 100,000 crashes
+ * parse in a fraction of a second. */
 static int add_segment(json_object *root, struct vmc_record_set *set, size_t *bad) {
-        json_object *fps, *crashes, *schema;
+        json_object *schema, *fps = array_member(root, "fingerprints"), *kernels = array_member(root, "kernels"),
+                    *arches = array_member(root, "arches"), *hosts = array_member(root, "hosts"), *cols, *titles = NULL;
+        json_object *ids, *fpi, *ki, *ai, *hi, *dump;
+        size_t n;
         int r;
 
         if (!json_object_object_get_ex(root, "schema", &schema) ||
-            strcmp(json_object_get_string(schema), VMC_INDEX_SCHEMA) != 0 ||
-            !json_object_object_get_ex(root, "fingerprints", &fps) || !json_object_is_type(fps, json_type_object) ||
-            !json_object_object_get_ex(root, "crashes", &crashes) || !json_object_is_type(crashes, json_type_array))
+            !streq_ptr(json_object_get_string(schema), VMC_INDEX_SCHEMA) || !fps || !kernels || !arches ||
+            !hosts || !json_object_object_get_ex(root, "crashes", &cols) || !json_object_is_type(cols, json_type_object))
+                return -EBADMSG;
+        ids = array_member(cols, "crash_id");
+        fpi = array_member(cols, "fingerprint");
+        ki = array_member(cols, "kernel");
+        ai = array_member(cols, "arch");
+        hi = array_member(cols, "host");
+        dump = array_member(cols, "dump");
+        json_object_object_get_ex(cols, "title", &titles);
+        if (!ids || !fpi || !ki || !ai || !hi || !dump)
+                return -EBADMSG;
+        n = json_object_array_length(ids);
+        if (json_object_array_length(fpi) != n || json_object_array_length(ki) != n ||
+            json_object_array_length(ai) != n || json_object_array_length(hi) != n ||
+            json_object_array_length(dump) != n)
                 return -EBADMSG;
         r = vmc_record_set_keep(set, json_object_get(root));
         if (r < 0)
                 return r;
-        for (size_t i = 0, n = json_object_array_length(crashes); i < n; i++) {
-                json_object *c = json_object_array_get_idx(crashes, i), *fe = NULL, *ki, *d;
+        for (size_t i = 0; i < n; i++) {
+                json_object *fix = json_object_array_get_idx(fpi, i), *fe = NULL, *v;
                 struct vmc_crash_record rec = {
-                        .crash_id = str_member(c, "crash_id"),
-                        .fingerprint = str_member(c, "fingerprint"),
-                        .crash_time = str_member(c, "crash_time"),
-                        .kernel = str_member(c, "kernel"),
-                        .arch = str_member(c, "arch"),
-                        .host = str_member(c, "host"),
-                        .dump = json_object_object_get_ex(c, "dump", &d) && json_object_get_boolean(d),
+                        .crash_id = json_object_get_string(json_object_array_get_idx(ids, i)),
+                        .kernel = table_str(kernels, ki, i),
+                        .arch = table_str(arches, ai, i),
+                        .host = table_str(hosts, hi, i),
+                        .dump = json_object_get_boolean(json_object_array_get_idx(dump, i)),
                 };
 
-                if (!vmc_crash_id_valid(rec.crash_id) || !vmc_fingerprint_valid(rec.fingerprint) ||
-                    !json_object_object_get_ex(fps, rec.fingerprint, &fe)) {
+                if (fix && json_object_is_type(fix, json_type_int))
+                        fe = json_object_array_get_idx(fps, (size_t) json_object_get_int(fix));
+                rec.fingerprint = str_member(fe, "fingerprint");
+                if (!vmc_crash_id_valid(rec.crash_id) || !vmc_fingerprint_valid(rec.fingerprint)) {
                         (*bad)++;
                         continue;
                 }
-                rec.title = str_member(c, "title") ?: str_member(fe, "title");
-                rec.hardware_error = json_object_object_get_ex(fe, "hardware_error", &d) && json_object_get_boolean(d);
-                if (json_object_object_get_ex(fe, "known_issues", &ki) && json_object_is_type(ki, json_type_array))
-                        rec.known_issues = ki;
-                rec.time = vmc_parse_utc(rec.crash_time);
-                if (rec.time == VMC_TIME_UNKNOWN)
-                        rec.time = vmc_crash_id_time(rec.crash_id);
+                rec.title = str_member(fe, "title");
+                if (titles && json_object_object_get_ex(titles, rec.crash_id, &v))
+                        rec.title = json_object_get_string(v);
+                rec.hardware_error = json_object_object_get_ex(fe, "hardware_error", &v) && json_object_get_boolean(v);
+                rec.known_issues = array_member(fe, "known_issues");
+                /* The id holds the crash time (as collect makes ids). */
+                rec.time = vmc_crash_id_time(rec.crash_id);
                 r = vmc_record_set_add(set, &rec);
                 if (r < 0)
                         return r;
@@ -221,6 +255,17 @@ static int list_segments(struct vmc_store *s, struct names *out, bool *listing, 
         return 0;
 }
 
+/* "ID.json" when "ID.dump.json" is listed too: the later copy of the same
+ * record, read instead. */
+static bool superseded(const struct names *in, const char *name) {
+        _cleanup_free_ char *later = NULL;
+        size_t n = strlen(name);
+
+        if (n < 5 || endswith(name, ".dump.json") || asprintf(&later, "%.*s.dump.json", (int) (n - 5), name) < 0)
+                return false;
+        return in_sorted(in->v, in->n, later);
+}
+
 static int load_inbox(struct vmc_store *s, struct vmc_record_set *set, struct vmc_fleet_source *src, char *err,
                       size_t errlen) {
         struct names in = {};
@@ -230,7 +275,7 @@ static int load_inbox(struct vmc_store *s, struct vmc_record_set *set, struct vm
                 return r;
         for (size_t i = 0; i < in.n; i++) {
                 _cleanup_free_ char *key = NULL;
-                if (!endswith(in.v[i], ".json"))
+                if (!endswith(in.v[i], ".json") || superseded(&in, in.v[i]))
                         continue;
                 if (asprintf(&key, INBOX "/%s", in.v[i]) < 0) {
                         r = -ENOMEM;
@@ -441,52 +486,44 @@ static bool has_issue(json_object *list, const char *id) {
         return false;
 }
 
-/* The segment of one day's records (sorted by id, deduplicated). Per
- * fingerprint: the newest title, and the known issues of all its crashes. */
+/* The index in table t of string v (added when new), through map (a JSON
+ * object used as a hash table); NULL for a NULL v. */
+static json_object *table_index(json_object *t, json_object *map, const char *v) {
+        json_object *ix;
+        int i;
+
+        if (!v)
+                return NULL;
+        if (json_object_object_get_ex(map, v, &ix))
+                return json_object_new_int(json_object_get_int(ix));
+        i = (int) json_object_array_length(t);
+        json_object_array_add(t, json_object_new_string(v));
+        json_object_object_add(map, v, json_object_new_int(i));
+        return json_object_new_int(i);
+}
+
+/* The segment of one day's records (sorted by id, deduplicated), by column
+ * (see add_segment()). Per fingerprint: the newest title, and the known
+ * issues of all its crashes; a crash whose title is not its fingerprint's
+ * newest keeps its own in "title". */
 static json_object *segment_json(const char *day, const struct vmc_crash_record *v, size_t n) {
-        json_object *root = json_object_new_object(), *fps = json_object_new_object(),
-                    *crashes = json_object_new_array_ext((int) n);
-        char written[32];
+        json_object *root = json_object_new_object(), *maps = json_object_new_object();
+        json_object *fps = json_object_new_array(), *kernels = json_object_new_array(), *arches = json_object_new_array(),
+                    *hosts = json_object_new_array(), *cols = json_object_new_object(), *titles = json_object_new_object();
+        json_object *ids = json_object_new_array_ext((int) n), *fpi = json_object_new_array_ext((int) n),
+                    *ki = json_object_new_array_ext((int) n), *ai = json_object_new_array_ext((int) n),
+                    *hi = json_object_new_array_ext((int) n), *dump = json_object_new_array_ext((int) n);
+        json_object *fmap = json_object_new_object(), *kmap = json_object_new_object(), *amap = json_object_new_object(),
+                    *hmap = json_object_new_object();
+        char written[32] = "";
         time_t now = time(NULL);
         struct tm tm;
 
-        if (!root || !fps || !crashes)
-                goto fail;
-        for (size_t i = 0; i < n; i++) {
-                json_object *fe, *ki;
-                if (!json_object_object_get_ex(fps, v[i].fingerprint, &fe)) {
-                        fe = json_object_new_object();
-                        if (!fe)
-                                goto fail;
-                        json_object_object_add(fps, v[i].fingerprint, fe);
-                        json_object_object_add(fe, "hardware_error", json_object_new_boolean(v[i].hardware_error));
-                        json_object_object_add(fe, "known_issues", json_object_new_array());
-                }
-                /* Sorted by id is sorted by time: the last title is the newest. */
-                json_object_object_add(fe, "title", jstr(v[i].title));
-                json_object_object_get_ex(fe, "known_issues", &ki);
-                for (size_t k = 0; v[i].known_issues && k < json_object_array_length(v[i].known_issues); k++) {
-                        json_object *issue = json_object_array_get_idx(v[i].known_issues, k);
-                        if (json_object_is_type(issue, json_type_object) && !has_issue(ki, str_member(issue, "id")))
-                                json_object_array_add(ki, json_object_get(issue));
-                }
-        }
-        for (size_t i = 0; i < n; i++) {
-                json_object *c = json_object_new_object(), *fe;
-                if (!c)
-                        goto fail;
-                json_object_array_add(crashes, c);
-                json_object_object_add(c, "crash_id", json_object_new_string(v[i].crash_id));
-                json_object_object_add(c, "fingerprint", json_object_new_string(v[i].fingerprint));
-                json_object_object_add(c, "crash_time", jstr(v[i].crash_time));
-                json_object_object_add(c, "kernel", jstr(v[i].kernel));
-                json_object_object_add(c, "arch", jstr(v[i].arch));
-                json_object_object_add(c, "host", jstr(v[i].host));
-                json_object_object_add(c, "dump", json_object_new_boolean(v[i].dump));
-                /* Only a title that is not the fingerprint's newest. */
-                json_object_object_get_ex(fps, v[i].fingerprint, &fe);
-                if (v[i].title && !streq_ptr(v[i].title, str_member(fe, "title")))
-                        json_object_object_add(c, "title", json_object_new_string(v[i].title));
+        if (!root || !maps || !cols) {
+                json_object_put(root);
+                json_object_put(maps);
+                json_object_put(cols);
+                return NULL;
         }
         if (gmtime_r(&now, &tm))
                 strftime(written, sizeof(written), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -494,13 +531,67 @@ static json_object *segment_json(const char *day, const struct vmc_crash_record 
         json_object_object_add(root, "day", json_object_new_string(day));
         json_object_object_add(root, "written", json_object_new_string(written));
         json_object_object_add(root, "count", json_object_new_int64((int64_t) n));
+        /* Owned by root and maps from here on, whatever fails below. */
         json_object_object_add(root, "fingerprints", fps);
-        json_object_object_add(root, "crashes", crashes);
+        json_object_object_add(root, "kernels", kernels);
+        json_object_object_add(root, "arches", arches);
+        json_object_object_add(root, "hosts", hosts);
+        json_object_object_add(root, "crashes", cols);
+        json_object_object_add(cols, "crash_id", ids);
+        json_object_object_add(cols, "fingerprint", fpi);
+        json_object_object_add(cols, "kernel", ki);
+        json_object_object_add(cols, "arch", ai);
+        json_object_object_add(cols, "host", hi);
+        json_object_object_add(cols, "dump", dump);
+        json_object_object_add(cols, "title", titles);
+        json_object_object_add(maps, "f", fmap);
+        json_object_object_add(maps, "k", kmap);
+        json_object_object_add(maps, "a", amap);
+        json_object_object_add(maps, "h", hmap);
+        if (!root || !maps || !fps || !kernels || !arches || !hosts || !cols || !titles || !ids || !fpi || !ki ||
+            !ai || !hi || !dump || !fmap || !kmap || !amap || !hmap)
+                goto fail;
+        for (size_t i = 0; i < n; i++) {
+                json_object *ix, *fe, *issues;
+                if (!json_object_object_get_ex(fmap, v[i].fingerprint, &ix)) {
+                        fe = json_object_new_object();
+                        if (!fe)
+                                goto fail;
+                        json_object_object_add(fe, "fingerprint", json_object_new_string(v[i].fingerprint));
+                        json_object_object_add(fe, "hardware_error", json_object_new_boolean(v[i].hardware_error));
+                        json_object_object_add(fe, "known_issues", json_object_new_array());
+                        json_object_object_add(fmap, v[i].fingerprint,
+                                               json_object_new_int((int) json_object_array_length(fps)));
+                        json_object_array_add(fps, fe);
+                } else
+                        fe = json_object_array_get_idx(fps, (size_t) json_object_get_int(ix));
+                /* Sorted by id is sorted by time: the last title is the newest. */
+                json_object_object_add(fe, "title", jstr(v[i].title));
+                issues = array_member(fe, "known_issues");
+                for (size_t k = 0; issues && v[i].known_issues && k < json_object_array_length(v[i].known_issues); k++) {
+                        json_object *issue = json_object_array_get_idx(v[i].known_issues, k);
+                        if (json_object_is_type(issue, json_type_object) && !has_issue(issues, str_member(issue, "id")))
+                                json_object_array_add(issues, json_object_get(issue));
+                }
+        }
+        for (size_t i = 0; i < n; i++) {
+                json_object *ix, *fe;
+                json_object_object_get_ex(fmap, v[i].fingerprint, &ix);
+                fe = json_object_array_get_idx(fps, (size_t) json_object_get_int(ix));
+                json_object_array_add(ids, json_object_new_string(v[i].crash_id));
+                json_object_array_add(fpi, json_object_new_int(json_object_get_int(ix)));
+                json_object_array_add(ki, table_index(kernels, kmap, v[i].kernel));
+                json_object_array_add(ai, table_index(arches, amap, v[i].arch));
+                json_object_array_add(hi, table_index(hosts, hmap, v[i].host));
+                json_object_array_add(dump, json_object_new_boolean(v[i].dump));
+                if (v[i].title && !streq_ptr(v[i].title, str_member(fe, "title")))
+                        json_object_object_add(titles, v[i].crash_id, json_object_new_string(v[i].title));
+        }
+        json_object_put(maps);
         return root;
 fail:
+        json_object_put(maps);
         json_object_put(root);
-        json_object_put(fps);
-        json_object_put(crashes);
         return NULL;
 }
 
@@ -546,10 +637,14 @@ static int delete_names(struct vmc_store *s, const char *dir, char **v, size_t n
 }
 
 static int add_name(struct names *n, const char *name) {
-        char **nv = realloc(n->v, (n->n + 1) * sizeof(char *));
-        if (!nv)
-                return -ENOMEM;
-        n->v = nv;
+        if (n->n == n->cap) {
+                size_t cap = MAX(n->cap * 2, (size_t) 64);
+                char **nv = realloc(n->v, cap * sizeof(char *));
+                if (!nv)
+                        return -ENOMEM;
+                n->v = nv;
+                n->cap = cap;
+        }
         if (!(n->v[n->n] = strdup(name)))
                 return -ENOMEM;
         n->n++;
@@ -684,17 +779,27 @@ int vmc_fleet_index(struct vmc_store *s, const struct vmc_index_options *o, stru
         } else
                 for (size_t i = 0; r >= 0 && i < inbox.n; i++) {
                         _cleanup_free_ char *key = NULL;
-                        if (!endswith(inbox.v[i], ".json"))
+                        _cleanup_free_ char *later = NULL;
+                        size_t n = strlen(inbox.v[i]);
+                        if (!endswith(inbox.v[i], ".json") || superseded(&inbox, inbox.v[i]))
                                 continue;
                         if (asprintf(&key, INBOX "/%s", inbox.v[i]) < 0) {
                                 r = -ENOMEM;
                                 break;
                         }
                         r = load_record(s, key, &fresh, &src, err, errlen);
-                        if (r == 0)
-                                r = add_name(&taken, inbox.v[i]);
-                        else if (r == 1 || r == -EBADMSG)
-                                r = 0; /* gone (indexed by another run), or garbage left for a human */
+                        if (r != 0) {
+                                if (r == 1 || r == -EBADMSG)
+                                        r = 0; /* gone (indexed by another run), or garbage left for a human */
+                                continue;
+                        }
+                        r = add_name(&taken, inbox.v[i]);
+                        /* The earlier copy goes with the later one, whose
+                         * record holds everything it held. */
+                        if (r >= 0 && endswith(inbox.v[i], ".dump.json") &&
+                            asprintf(&later, "%.*s.json", (int) (n - 10), inbox.v[i]) >= 0 &&
+                            in_sorted(inbox.v, inbox.n, later))
+                                r = add_name(&taken, later);
                 }
         if (r < 0)
                 goto out;

@@ -20,6 +20,7 @@ struct vmc_store_ops {
         /* NULL: the store keeps nothing of an unfinished upload. */
         int (*abort_upload)(struct vmc_store *s, const char *key, const char *upload_id, char *err, size_t errlen);
         int (*list)(struct vmc_store *s, const char *prefix, char ***names, size_t *n, char *err, size_t errlen);
+        int (*get_fd)(struct vmc_store *s, const char *key, uint64_t offset, int fd, char *err, size_t errlen);
 };
 
 struct vmc_store {
@@ -29,7 +30,20 @@ struct vmc_store {
         struct vmc_store_options opt;
         char *name;
         void *priv;                     /* the backend's */
+        /* vmc_store_requests(); S3's senders add to it from their threads,
+         * so only with __atomic builtins (vmc_store_count). */
+        uint64_t requests;
 };
+
+static inline void vmc_store_count(struct vmc_store *s, uint64_t n) {
+        __atomic_add_fetch(&s->requests, n, __ATOMIC_RELAXED);
+}
+
+/* For a download the server refused as out of range (HTTP 416): done when
+ * key ends exactly at `at` (the resumed download has it all; servers
+ * answer 416 to a range that starts at the end), -ENOENT when key is gone,
+ * else -ERANGE; err set. */
+int vmc_store_range_end(struct vmc_store *s, const char *key, uint64_t at, char *err, size_t errlen);
 
 extern const struct vmc_store_ops vmc_store_file_ops;
 extern const struct vmc_store_ops vmc_store_https_ops;

@@ -5,6 +5,7 @@
  * after a crash or power loss an object is there whole or not at all. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,22 +179,26 @@ static int file_store_object(struct vmc_store *s, const char *key, const void *d
 }
 
 static int file_put(struct vmc_store *s, const char *key, const void *data, size_t len, char *err, size_t errlen) {
+        vmc_store_count(s, 1);
         return file_store_object(s, key, data, len, -1, NULL, err, errlen);
 }
 
 static int file_put_fd(struct vmc_store *s, const char *key, int fd, struct vmc_put_resume *res, char *err,
                        size_t errlen) {
         (void) res; /* a local copy is quick to redo */
+        vmc_store_count(s, 1);
         return file_store_object(s, key, NULL, 0, fd, NULL, err, errlen);
 }
 
 static int file_put_stream(struct vmc_store *s, const char *key, struct vmc_stream *in, char *err, size_t errlen) {
+        vmc_store_count(s, 1);
         return file_store_object(s, key, NULL, 0, -1, in, err, errlen);
 }
 
 static int file_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen) {
         struct stat st;
 
+        vmc_store_count(s, 1);
         if (fstatat(store_root(s), key, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                 if (errno == ENOENT || errno == ENOTDIR)
                         return 0;
@@ -213,6 +218,7 @@ static int file_get(struct vmc_store *s, const char *key, size_t max, char **dat
         ssize_t n;
         int fd;
 
+        vmc_store_count(s, 1);
         fd = openat(store_root(s), key, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
                 return errno == ENOENT ? -ENOENT
@@ -239,17 +245,79 @@ static int file_get(struct vmc_store *s, const char *key, size_t max, char **dat
 }
 
 static int file_delete(struct vmc_store *s, const char *key, char *err, size_t errlen) {
+        vmc_store_count(s, 1);
         if (unlinkat(store_root(s), key, 0) < 0 && errno != ENOENT)
                 return set_error(-errno, err, errlen, "%s: removing %s: %s", s->name, key, strerror(errno));
         return 0;
 }
 
 static int file_list(struct vmc_store *s, const char *prefix, char ***names, size_t *n, char *err, size_t errlen) {
-        int r = dir_names(store_root(s), prefix, names, n);
+        int r;
 
+        vmc_store_count(s, 1);
+        r = dir_names(store_root(s), prefix, names, n);
         if (r == -ENOENT)
                 return 0;
         return r < 0 ? set_error(r, err, errlen, "%s: %s: %s", s->name, prefix, strerror(-r)) : 0;
+}
+
+/* A chunk at a time with pread and write: fd may be a pipe or opened with
+ * O_APPEND, which copy_file_range and sendfile refuse. */
+static int file_get_fd(struct vmc_store *s, const char *key, uint64_t offset, int fd, char *err, size_t errlen) {
+        const struct vmc_store_options *o = &s->opt;
+        _cleanup_free_ char *buf = NULL;
+        uint64_t size, off = offset;
+        struct stat st;
+        int src, r = 0;
+
+        vmc_store_count(s, 1);
+        src = openat(store_root(s), key, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (src < 0)
+                return errno == ENOENT || errno == ENOTDIR || errno == ELOOP
+                               ? set_error(-ENOENT, err, errlen, "%s: %s: not found", s->name, key)
+                               : set_error(-errno, err, errlen, "%s: %s: %s", s->name, key, strerror(errno));
+        if (fstat(src, &st) < 0 || !S_ISREG(st.st_mode)) {
+                close(src);
+                return set_error(-ENOENT, err, errlen, "%s: %s: not found", s->name, key);
+        }
+        size = (uint64_t) st.st_size;
+        if (offset > size) {
+                close(src);
+                return set_error(-ERANGE, err, errlen, "%s: %s: offset %" PRIu64 " is beyond its end (%" PRIu64
+                                 " bytes)", s->name, key, offset, size);
+        }
+        if (offset < size && !(buf = malloc(COPY_CHUNK))) {
+                close(src);
+                return -ENOMEM;
+        }
+        while (off < size) {
+                ssize_t n;
+
+                if (o->cancel && *o->cancel) {
+                        r = set_error(-ECANCELED, err, errlen, "%s: reading %s: stopped", s->name, key);
+                        break;
+                }
+                n = pread(src, buf, (size_t) MIN((uint64_t) COPY_CHUNK, size - off), (off_t) off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        r = n < 0 ? -errno : -EIO;
+                        r = set_error(r, err, errlen, "%s: reading %s: %s", s->name, key,
+                                      n < 0 ? strerror(-r) : "shorter than it was");
+                        break;
+                }
+                r = write_all(fd, buf, (size_t) n);
+                if (r < 0) {
+                        r = set_error(r, err, errlen, "%s: %s: writing what was read: %s", s->name, key,
+                                      strerror(-r));
+                        break;
+                }
+                off += (uint64_t) n;
+                if (o->progress)
+                        o->progress(o->progress_userdata, off, size);
+        }
+        close(src);
+        return r;
 }
 
 const struct vmc_store_ops vmc_store_file_ops = {
@@ -262,4 +330,5 @@ const struct vmc_store_ops vmc_store_file_ops = {
         .get = file_get,
         .delete = file_delete,
         .list = file_list,
+        .get_fd = file_get_fd,
 };

@@ -93,7 +93,7 @@ static int s3_open(struct vmc_store *s, char *err, size_t errlen) {
         if (!h)
                 return -ENOMEM;
         s->priv = h;
-        r = vmc_transfer_new(s->name, &s->opt, &h->t, err, errlen);
+        r = vmc_transfer_new(s->name, &s->opt, &s->requests, &h->t, err, errlen);
         if (r < 0) {
                 s3_close(s);
                 return r;
@@ -144,11 +144,12 @@ static void explain(const char *body, char *buf, size_t buflen) {
 }
 
 /* One signed request on transfer t; the server's reason for a failure goes
- * to reason (REASON_MAX). key NULL: the bucket. query: sorted, encoded. */
+ * to reason (REASON_MAX). key NULL: the bucket. query: sorted, encoded. The
+ * answer's body goes to out, or to download (a GET of a whole object). */
 static int request_on(struct vmc_store *s, struct vmc_transfer *t, char *reason, const char *method, const char *key,
                       const char *what, const char *query, struct vmc_body *body, const char *sha256,
-                      const char *content_type, struct vmc_sink *out, char *etag, size_t etaglen, char *err,
-                      size_t errlen) {
+                      const char *content_type, struct vmc_sink *out, struct vmc_download *download, char *etag,
+                      size_t etaglen, char *err, size_t errlen) {
         struct s3_store *h = s->priv;
         const struct vmc_curl *c = vmc_transfer_curl(t);
         _cleanup_free_ char *enc = NULL, *url = NULL, *full = NULL;
@@ -159,6 +160,7 @@ static int request_on(struct vmc_store *s, struct vmc_transfer *t, char *reason,
                 .what = what,
                 .body = body,
                 .out = out,
+                .download = download,
                 .setup = setup_sigv4,
                 .userdata = h,
                 .explain = explain,
@@ -202,7 +204,7 @@ static int request(struct vmc_store *s, const char *method, const char *key, con
                    struct vmc_body *body, const char *sha256, const char *content_type,
                    struct vmc_sink *out, char *etag, size_t etaglen, char *err, size_t errlen) {
         struct s3_store *h = s->priv;
-        return request_on(s, h->t, h->reason, method, key, what, query, body, sha256, content_type, out, etag,
+        return request_on(s, h->t, h->reason, method, key, what, query, body, sha256, content_type, out, NULL, etag,
                           etaglen, err, errlen);
 }
 
@@ -314,7 +316,7 @@ static int send_part(struct multipart *m, struct vmc_transfer *t, unsigned n, co
             asprintf(&what, "%s (part %u)", m->key, n) < 0)
                 return -ENOMEM;
         etag[0] = '\0';
-        r = request_on(s, t, reason, "PUT", m->key, what, query, &b, d, NULL, NULL, etag, 128, err, errlen);
+        r = request_on(s, t, reason, "PUT", m->key, what, query, &b, d, NULL, NULL, NULL, etag, 128, err, errlen);
         r = expect_success_reason(s, "PUT", what, r, reason, err, errlen);
         if (r < 0)
                 return r;
@@ -761,7 +763,7 @@ static int put_stream(struct vmc_store *s, const char *key, struct vmc_stream *i
         /* The other senders, each on a connection of its own. */
         for (unsigned i = 1; i < STREAM_SENDERS && !u.error; i++) {
                 char terr[256];
-                if (vmc_transfer_new(s->name, &s->opt, &w[i].t, terr, sizeof(terr)) < 0 ||
+                if (vmc_transfer_new(s->name, &s->opt, &s->requests, &w[i].t, terr, sizeof(terr)) < 0 ||
                     pthread_create(&w[i].thread, NULL, sender_run, &w[i]) != 0) {
                         vmc_transfer_free(w[i].t);
                         w[i].t = NULL;
@@ -817,6 +819,19 @@ static int s3_get(struct vmc_store *s, const char *key, size_t max, char **data,
         if (r != 404)
                 r = expect_success(s, "GET", key, r, err, errlen);
         return vmc_sink_result(&out, r, data, len);
+}
+
+/* A GET with "Range: bytes=OFFSET-" (unsigned: SigV4 need not cover it). */
+static int s3_get_fd(struct vmc_store *s, const char *key, uint64_t offset, int fd, char *err, size_t errlen) {
+        struct s3_store *h = s->priv;
+        struct vmc_download d = { .fd = fd, .offset = offset };
+        int r = request_on(s, h->t, h->reason, "GET", key, key, NULL, NULL, NULL, NULL, NULL, &d, NULL, 0, err, errlen);
+
+        if (r == 416)
+                return vmc_store_range_end(s, key, offset + d.written, err, errlen);
+        if (r == 404 && strncmp(h->reason, "NoSuchBucket", 12) != 0)
+                return set_error(-ENOENT, err, errlen, "%s: %s: not found", s->name, key);
+        return expect_success(s, "GET", key, r, err, errlen);
 }
 
 static int s3_delete(struct vmc_store *s, const char *key, char *err, size_t errlen) {
@@ -922,7 +937,8 @@ static int s3_list(struct vmc_store *s, const char *prefix, char ***names, size_
                 vmc_store_names_free(l.names, l.n);
                 return r;
         }
-        qsort(l.names, l.n, sizeof(char *), cmp_names);
+        if (l.n > 0) /* l.names is NULL then, which qsort must not get */
+                qsort(l.names, l.n, sizeof(char *), cmp_names);
         *names = l.names;
         *n = l.n;
         return 0;
@@ -950,4 +966,5 @@ const struct vmc_store_ops vmc_store_s3_ops = {
         .delete = s3_delete,
         .abort_upload = s3_abort_upload,
         .list = s3_list,
+        .get_fd = s3_get_fd,
 };

@@ -30,7 +30,7 @@
 
 struct sftp_store {
         struct vmc_transfer *t;
-        const struct vmc_store *s;
+        struct vmc_store *s;
         char *base;                     /* sftp://host:port */
         char *dir;                      /* /abs/path (no trailing slash) */
         char *public_key;               /* ssh_key.pub if present */
@@ -43,6 +43,7 @@ struct call {
         struct curl_slist *quote, *postquote;
         bool create_dirs, dirlist;
         bool resume;                    /* append to what KEY.part has */
+        struct vmc_download *download;  /* a GET's body to a file */
 };
 
 static void sftp_close(struct vmc_store *s) {
@@ -119,7 +120,7 @@ static int sftp_open(struct vmc_store *s, char *err, size_t errlen) {
                                  "%s: [store] ssh_host_key must be a SHA256 fingerprint (SHA256:43 base64 characters)",
                                  s->name);
         }
-        r = vmc_transfer_new(s->name, &s->opt, &h->t, err, errlen);
+        r = vmc_transfer_new(s->name, &s->opt, &s->requests, &h->t, err, errlen);
         if (r < 0) {
                 sftp_close(s);
                 return r;
@@ -148,9 +149,20 @@ static int sftp_open(struct vmc_store *s, char *err, size_t errlen) {
         return 0;
 }
 
+/* Each quote command is an SFTP operation of its own (the transfer
+ * counts the attempt itself). */
+static uint64_t count_commands(const struct curl_slist *l) {
+        uint64_t n = 0;
+        for (; l; l = l->next)
+                n++;
+        return n;
+}
+
 static void setup_ssh(const struct vmc_curl *c, CURL *e, void *userdata) {
         struct call *call = userdata;
         struct sftp_store *h = call->h;
+
+        vmc_store_count(h->s, count_commands(call->quote) + count_commands(call->postquote));
 
         c->easy_setopt(e, CURLOPT_USERNAME, h->s->url->user);
         c->easy_setopt(e, CURLOPT_PASSWORD, "");
@@ -193,6 +205,7 @@ static int run(struct vmc_store *s, const char *method, const char *url, const c
                 .what = what,
                 .body = body,
                 .out = out,
+                .download = call->download,
                 .setup = setup_ssh,
                 .userdata = call,
         };
@@ -336,6 +349,25 @@ static int sftp_delete(struct vmc_store *s, const char *key, char *err, size_t e
         return r < 0 ? r : 0;
 }
 
+/* curl resumes an SFTP download at the offset (CURLOPT_RESUME_FROM_LARGE);
+ * an offset beyond the end comes back as 416 (transfer.c). */
+static int sftp_get_fd(struct vmc_store *s, const char *key, uint64_t offset, int fd, char *err, size_t errlen) {
+        struct sftp_store *h = s->priv;
+        _cleanup_free_ char *url = url_of(h, key, "");
+        struct vmc_download d = { .fd = fd, .offset = offset };
+        struct call call = { .h = h, .download = &d };
+        int r;
+
+        if (!url)
+                return -ENOMEM;
+        r = run(s, "GET", url, key, NULL, NULL, &call, err, errlen);
+        if (r == 416)
+                return vmc_store_range_end(s, key, offset + d.written, err, errlen);
+        if (r == 404)
+                return set_error(-ENOENT, err, errlen, "%s: %s: not found", s->name, key);
+        return r < 0 ? r : 0;
+}
+
 static int cmp_names(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
@@ -377,7 +409,8 @@ static int sftp_list(struct vmc_store *s, const char *prefix, char ***names, siz
                 count++;
         }
         free(out.buf);
-        qsort(v, count, sizeof(char *), cmp_names);
+        if (count > 0) /* v is NULL then, which qsort must not get */
+                qsort(v, count, sizeof(char *), cmp_names);
         *names = v;
         *n = count;
         return 0;
@@ -397,4 +430,5 @@ const struct vmc_store_ops vmc_store_sftp_ops = {
         .get = sftp_get,
         .delete = sftp_delete,
         .list = sftp_list,
+        .get_fd = sftp_get_fd,
 };

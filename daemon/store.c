@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,32 @@ int vmc_store_get(struct vmc_store *s, const char *key, size_t max, char **data,
 int vmc_store_delete(struct vmc_store *s, const char *key, char *err, size_t errlen) {
         int r = check_key(key, err, errlen);
         return r < 0 ? r : s->ops->delete(s, key, err, errlen);
+}
+
+int vmc_store_get_fd(struct vmc_store *s, const char *key, uint64_t offset, int fd, char *err, size_t errlen) {
+        int r = check_key(key, err, errlen);
+        return r < 0 ? r : s->ops->get_fd(s, key, offset, fd, err, errlen);
+}
+
+int vmc_store_range_end(struct vmc_store *s, const char *key, uint64_t at, char *err, size_t errlen) {
+        uint64_t size = 0;
+        int r = s->ops->stat(s, key, &size, err, errlen);
+
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return set_error(-ENOENT, err, errlen, "%s: %s: not found", s->name, key);
+        if (size < at)
+                return set_error(-ERANGE, err, errlen, "%s: %s: offset %" PRIu64 " is beyond its end (%" PRIu64 " bytes)",
+                                 s->name, key, at, size);
+        if (size > at)
+                return set_error(-EIO, err, errlen, "%s: %s: the server refused the range from %" PRIu64
+                                 " although the object has %" PRIu64 " bytes", s->name, key, at, size);
+        return 0;
+}
+
+uint64_t vmc_store_requests(const struct vmc_store *s) {
+        return __atomic_load_n(&s->requests, __ATOMIC_RELAXED);
 }
 
 int vmc_store_list(struct vmc_store *s, const char *prefix, char ***names, size_t *n, char *err, size_t errlen) {

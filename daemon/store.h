@@ -92,7 +92,23 @@ int vmc_store_get(struct vmc_store *s, const char *key, size_t max, char **data,
 /* Removes key; an absent key is not an error. */
 int vmc_store_delete(struct vmc_store *s, const char *key, char *err, size_t errlen);
 
-/* The keys directly under prefix/ (names only, not recursive), sorted. */
+/* Downloads key from byte offset to its end, writing to fd at fd's current
+ * position (a resumed download opens its partial file with O_APPEND and
+ * passes the partial file's size). Memory is bounded whatever the object's
+ * size; opt.progress is called as it arrives (received bytes of total, both
+ * counting from 0, not from offset). -ENOENT when key is absent, -ERANGE
+ * when offset is beyond the object's end. */
+int vmc_store_get_fd(struct vmc_store *s, const char *key, uint64_t offset, int fd, char *err, size_t errlen);
+
+/* Requests made to the store since it was opened: HTTP requests (S3, HTTPS;
+ * each page of a listing counts, and each retry), SFTP operations, or
+ * file-system operations on a file:// store (one per object read, written,
+ * listed or removed). The fleet commands report it as their cost. */
+uint64_t vmc_store_requests(const struct vmc_store *s);
+
+/* The keys directly under prefix/ (names only, not recursive), sorted. An
+ * HTTPS store lists where the server offers it (nginx's autoindex in JSON
+ * form); elsewhere it is -EOPNOTSUPP. */
 int vmc_store_list(struct vmc_store *s, const char *prefix, char ***names, size_t *n, char *err, size_t errlen);
 
 void vmc_store_names_free(char **names, size_t n);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,12 +15,16 @@
 #define BACKOFF_FIRST_MS 500U
 #define BACKOFF_MAX_MS 30000U
 #define ERROR_BODY_MAX 16384
+/* libcurl's receive buffer for downloads: fewer, larger writes to the file
+ * than its 16 KiB default. */
+#define DOWNLOAD_BUFFER (256L << 10)
 
 struct vmc_transfer {
         const struct vmc_curl *curl;
         CURL *h;
         const char *name;
         struct vmc_store_options opt;
+        uint64_t *requests;             /* NULL: not counted */
         unsigned seed;
 };
 
@@ -44,8 +49,8 @@ char *vmc_uri_encode(const char *s, bool keep_slash) {
         return out;
 }
 
-int vmc_transfer_new(const char *store_name, const struct vmc_store_options *opt, struct vmc_transfer **ret,
-                     char *err, size_t errlen) {
+int vmc_transfer_new(const char *store_name, const struct vmc_store_options *opt, uint64_t *requests,
+                     struct vmc_transfer **ret, char *err, size_t errlen) {
         const struct vmc_curl *curl;
         struct vmc_transfer *t;
         int r;
@@ -59,6 +64,7 @@ int vmc_transfer_new(const char *store_name, const struct vmc_store_options *opt
         t->curl = curl;
         t->name = store_name;
         t->opt = *opt;
+        t->requests = requests;
         t->seed = (unsigned) time(NULL) ^ (unsigned) getpid();
         t->h = curl->easy_init();
         if (!t->h) {
@@ -201,7 +207,60 @@ static size_t read_header(char *in, size_t size, size_t n, void *userdata) {
 struct xfer {
         struct vmc_transfer *t;
         struct vmc_request *rq;
+        struct vmc_sink *out;
+        bool sftp;
 };
+
+static int write_all(int fd, const char *p, size_t len) {
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
+/* A download's body goes to its file; an error answer's to the sink, for
+ * its message. */
+static size_t write_download(char *in, size_t size, size_t n, void *userdata) {
+        struct xfer *x = userdata;
+        struct vmc_download *d = x->rq->download;
+        const struct vmc_store_options *o = &x->t->opt;
+        size_t len = size * n, drop;
+        int r;
+
+        if (!d->started) {
+                long status = 200;
+                curl_off_t cl = -1;
+
+                if (!x->sftp)
+                        x->t->curl->easy_getinfo(x->t->h, CURLINFO_RESPONSE_CODE, &status);
+                x->t->curl->easy_getinfo(x->t->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+                d->started = true;
+                d->to_fd = status >= 200 && status < 300;
+                /* A server that ignores Range sends the object from its start. */
+                d->skip = !x->sftp && status == 200 ? d->from : 0;
+                d->total = cl >= 0 ? (d->skip ? 0 : d->from) + (uint64_t) cl : 0;
+        }
+        if (!d->to_fd)
+                return write_sink(in, size, n, x->out);
+        drop = (size_t) MIN((uint64_t) len, d->skip);
+        d->skip -= drop;
+        r = write_all(d->fd, in + drop, len - drop);
+        if (r < 0) {
+                d->error = r;
+                return 0;
+        }
+        d->written += len - drop;
+        if (o->progress && d->total)
+                o->progress(o->progress_userdata, d->offset + d->written, d->total);
+        return len;
+}
 
 /* Progress of the file being sent, and the way out when asked to stop. */
 static int xferinfo(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
@@ -217,8 +276,9 @@ static int xferinfo(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_o
         return 0;
 }
 
-static void prepare(struct vmc_transfer *t, struct vmc_request *rq, struct vmc_sink *out, struct xfer *x) {
+static void prepare(struct vmc_transfer *t, struct vmc_request *rq, struct vmc_sink *out, bool sftp, struct xfer *x) {
         const struct vmc_curl *c = t->curl;
+        struct vmc_download *d = rq->download;
         CURL *e = t->h;
 
         c->easy_reset(e);
@@ -236,8 +296,8 @@ static void prepare(struct vmc_transfer *t, struct vmc_request *rq, struct vmc_s
                 c->easy_setopt(e, CURLOPT_CAINFO, t->opt.ca_file);
         if (rq->headers)
                 c->easy_setopt(e, CURLOPT_HTTPHEADER, rq->headers);
+        *x = (struct xfer){ t, rq, out, sftp };
         if (t->opt.cancel || t->opt.progress) {
-                *x = (struct xfer){ t, rq };
                 c->easy_setopt(e, CURLOPT_XFERINFOFUNCTION, xferinfo);
                 c->easy_setopt(e, CURLOPT_XFERINFODATA, x);
                 c->easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
@@ -246,8 +306,28 @@ static void prepare(struct vmc_transfer *t, struct vmc_request *rq, struct vmc_s
         c->easy_setopt(e, CURLOPT_HEADERDATA, rq);
         free(out->buf);
         *out = (struct vmc_sink){ .max = out->max, .lossy = out->lossy };
-        c->easy_setopt(e, CURLOPT_WRITEFUNCTION, write_sink);
-        c->easy_setopt(e, CURLOPT_WRITEDATA, out);
+        if (d) {
+                /* From where the last attempt stopped. */
+                d->from = d->offset + d->written;
+                d->started = d->to_fd = false;
+                d->skip = d->total = 0;
+                d->error = 0;
+                c->easy_setopt(e, CURLOPT_WRITEFUNCTION, write_download);
+                c->easy_setopt(e, CURLOPT_WRITEDATA, x);
+                c->easy_setopt(e, CURLOPT_BUFFERSIZE, DOWNLOAD_BUFFER);
+                if (d->from > 0 && sftp)
+                        c->easy_setopt(e, CURLOPT_RESUME_FROM_LARGE, (curl_off_t) d->from);
+                else if (d->from > 0) {
+                        /* CURLOPT_RANGE, not RESUME_FROM: curl then leaves
+                         * the answer (206, 200 or 416) to us. */
+                        char range[32];
+                        snprintf(range, sizeof(range), "%" PRIu64 "-", d->from);
+                        c->easy_setopt(e, CURLOPT_RANGE, range);
+                }
+        } else {
+                c->easy_setopt(e, CURLOPT_WRITEFUNCTION, write_sink);
+                c->easy_setopt(e, CURLOPT_WRITEDATA, out);
+        }
         rq->etag[0] = '\0';
 
         if (strcmp(rq->method, "HEAD") == 0)
@@ -331,7 +411,9 @@ int vmc_transfer_run(struct vmc_transfer *t, struct vmc_request *rq, char *err, 
                         free(scratch.buf);
                         return set_error(-ECANCELED, err, errlen, "%s: %s %s: stopped", t->name, rq->method, rq->what);
                 }
-                prepare(t, rq, out, &x);
+                prepare(t, rq, out, sftp, &x);
+                if (t->requests)
+                        __atomic_add_fetch(t->requests, 1, __ATOMIC_RELAXED);
                 code = c->easy_perform(t->h);
                 if (code == CURLE_ABORTED_BY_CALLBACK && t->opt.cancel && *t->opt.cancel) {
                         free(scratch.buf);
@@ -341,6 +423,11 @@ int vmc_transfer_run(struct vmc_transfer *t, struct vmc_request *rq, char *err, 
                         free(scratch.buf);
                         return set_error(rq->body->stream_error, err, errlen, "%s: %s %s: the data to send failed: %s",
                                          t->name, rq->method, rq->what, strerror(-rq->body->stream_error));
+                }
+                if (rq->download && rq->download->error < 0) {
+                        free(scratch.buf);
+                        return set_error(rq->download->error, err, errlen, "%s: %s %s: writing what arrived: %s",
+                                         t->name, rq->method, rq->what, strerror(-rq->download->error));
                 }
                 if (out->too_big && !out->lossy) {
                         free(scratch.buf);
@@ -354,6 +441,18 @@ int vmc_transfer_run(struct vmc_transfer *t, struct vmc_request *rq, char *err, 
                 else if (code == CURLE_REMOTE_FILE_NOT_FOUND) {
                         code = CURLE_OK;
                         status = 404;
+                } else if (code == CURLE_BAD_DOWNLOAD_RESUME && rq->download) {
+                        code = CURLE_OK;
+                        status = 416;
+                }
+                /* A server that ignored the Range sent less than the
+                 * offset: the range is beyond the object's end. */
+                if (code == CURLE_OK && status == 200 && !sftp && rq->download && rq->download->from > 0 &&
+                    (!rq->download->started || rq->download->skip > 0))
+                        status = 416;
+                if (code == CURLE_OK && status == 416 && rq->download) {
+                        free(scratch.buf);
+                        return 416;
                 }
                 rq->reason[0] = '\0';
                 if (code == CURLE_OK && status >= 400 && rq->explain && out->buf)

@@ -38,6 +38,24 @@ struct vmc_sink {
         bool lossy;                     /* keep the first max bytes, drop the rest */
 };
 
+/* Where a GET's body goes when it is a whole object (a dump of GBs): to fd
+ * as it arrives, from byte offset of the object on. An attempt that fails
+ * midway is taken up by the next one where it stopped (a Range from offset
+ * + written), so nothing is written twice. Error answers' bodies do not go
+ * to fd. */
+struct vmc_download {
+        int fd;
+        uint64_t offset;
+        uint64_t written;               /* out: bytes written to fd */
+        int error;                      /* out: a failed write's -errno */
+        /* The current attempt's, kept by the transfer. */
+        uint64_t from;                  /* the object's byte it asked for first */
+        bool started;                   /* the answer's body began */
+        bool to_fd;                     /* a 2xx answer: the body is the object's */
+        uint64_t skip;                  /* bytes to drop: a 200 answer to a Range */
+        uint64_t total;                 /* the object's size; 0: unknown */
+};
+
 /* What a store's get returns after a GET that ended with r: the sink's
  * text handed to the caller ("" when empty) for r >= 0, -ENOENT for 404,
  * else r; the sink is freed when not handed over. */
@@ -49,6 +67,7 @@ struct vmc_request {
         const char *what;               /* for messages: usually the key */
         struct vmc_body *body;          /* PUT, POST */
         struct vmc_sink *out;           /* NULL: discarded */
+        struct vmc_download *download;  /* GET: the body goes there, not to out */
         struct curl_slist *headers;
         /* Backend options (authentication, keys), set for every attempt. */
         void (*setup)(const struct vmc_curl *c, CURL *e, void *userdata);
@@ -65,14 +84,17 @@ struct vmc_request {
  * path or query value. */
 char *vmc_uri_encode(const char *s, bool keep_slash);
 
-int vmc_transfer_new(const char *store_name, const struct vmc_store_options *opt, struct vmc_transfer **ret,
-                     char *err, size_t errlen);
+/* Every attempt (each one a request to the store) is counted in *requests
+ * (atomically: S3's senders share one counter); NULL: not counted. */
+int vmc_transfer_new(const char *store_name, const struct vmc_store_options *opt, uint64_t *requests,
+                     struct vmc_transfer **ret, char *err, size_t errlen);
 void vmc_transfer_free(struct vmc_transfer *t);
 
 /* Runs rq until it succeeds or fails for good. Returns the HTTP status
  * below 400 (200 for SFTP; callers decide what a 3xx means: redirects are
  * not followed), 404 when the object does not exist (also SFTP's "no such
- * file"), 412 when a condition failed, or a negative errno with err set:
+ * file"), 412 when a condition failed, 416 when a download's range starts
+ * beyond the object's end (also SFTP's), or a negative errno with err set:
  * -EACCES for a refused request (401, 403, a refused login), -EAGAIN when
  * the retries ran out on failures that a later run may not meet (the
  * store down, 5xx), -EIO otherwise. */

@@ -2,7 +2,9 @@
 # A throwaway HTTPS store for tests: nginx with dav_methods PUT DELETE on
 # 127.0.0.1, a CA and server certificate made here, /basic/ behind basic
 # auth (user crash, password from $3) and /bearer/ behind a bearer token
-# ($4), /moved/ answering every request with a redirect. Everything lives in DIR; nothing is installed or left running.
+# ($4), both listing in JSON (autoindex), /nolist/ taking PUTs without
+# listing, /moved/ answering every request with a redirect. Everything
+# lives in DIR; nothing is installed or left running.
 #   https-server.sh start DIR PASSWORD TOKEN   prints the port
 #   https-server.sh stop DIR
 set -eu
@@ -11,7 +13,7 @@ cmd=$1 dir=$2
 case $cmd in
 start)
         password=$3 token=$4
-        mkdir -p "$dir/www/basic" "$dir/www/bearer" "$dir/tmp"
+        mkdir -p "$dir/www/basic" "$dir/www/bearer" "$dir/www/nolist" "$dir/tmp"
         openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=vmcored-test-ca \
                 -keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
         openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
@@ -48,9 +50,19 @@ http {
                         auth_basic_user_file $dir/htpasswd;
                         dav_methods PUT DELETE;
                         create_full_put_path on;
+                        autoindex on;
+                        autoindex_format json;
                 }
                 location /bearer/ {
                         if (\$http_authorization != "Bearer $token") { return 401; }
+                        dav_methods PUT DELETE;
+                        create_full_put_path on;
+                        autoindex on;
+                        autoindex_format json;
+                }
+                # A store whose server does not list (nginx answers 403
+                # for a directory).
+                location /nolist/ {
                         dav_methods PUT DELETE;
                         create_full_put_path on;
                 }

@@ -29,3 +29,48 @@ start_proxy() {
         read -r port <&3
         proxy=http://127.0.0.1:$port
 }
+
+# check_reads NAME ORIGINAL KEY STORE_GET ARGS...: KEY, stored from
+# ORIGINAL (a few MiB: more than any buffer), read back with store-get
+# (vmc_store_get_fd) and ARGS: whole, in one request; from an offset, also
+# appended to a partial copy as a resumed download is; from its end
+# (nothing, exit 0); beyond its end and a missing key (errors that say so).
+check_reads() {
+        local name=$1 orig=$2 key=$3 get=$4 size off=$(((1 << 20) + 4321)) req
+        shift 4
+        size=$(stat -c %s "$orig")
+        "$get" "$@" --requests "$key" >"$work/$name.whole" 2>"$work/$name.err"
+        check "$name: read back whole, equal" cmp -s "$work/$name.whole" "$orig"
+        req=$(sed -n 's/^requests //p' "$work/$name.err")
+        check "$name: a whole read is one request ($req)" test "$req" = 1
+        "$get" "$@" --offset "$off" "$key" >"$work/$name.tail" 2>"$work/$name.err"
+        check "$name: from offset $off: the tail" cmp -s "$work/$name.tail" <(tail -c +$((off + 1)) "$orig")
+        head -c "$off" "$orig" >"$work/$name.resumed"
+        "$get" "$@" --offset "$off" "$key" >>"$work/$name.resumed" 2>"$work/$name.err"
+        check "$name: from offset $off appended to the first $off bytes: the whole" \
+                cmp -s "$work/$name.resumed" "$orig"
+        "$get" "$@" --offset "$size" "$key" >"$work/$name.end" 2>"$work/$name.err"
+        check "$name: from its end ($size): exit 0, nothing" test $? -eq 0 -a ! -s "$work/$name.end"
+        "$get" "$@" --offset $((size + 1)) "$key" >"$work/$name.beyond" 2>"$work/$name.err"
+        check "$name: beyond its end: exit 1, nothing written" test $? -eq 1 -a ! -s "$work/$name.beyond"
+        check "$name: beyond its end: says so" \
+                grep -qF "offset $((size + 1)) is beyond its end ($size bytes)" "$work/$name.err"
+        "$get" "$@" "$key.missing" >"$work/$name.missing" 2>"$work/$name.err"
+        check "$name: a missing key: exit 1, nothing written" test $? -eq 1 -a ! -s "$work/$name.missing"
+        check "$name: a missing key: says not found" grep -qF "$key.missing: not found" "$work/$name.err"
+}
+
+# check_list NAME 'WANT...' STORE_GET ARGS... PREFIX: store-get --list
+# (vmc_store_list) exits 0, prints the names WANT (sorted, one a line) and
+# made one request.
+check_list() {
+        local name=$1 want=$2 get=$3 got rc req
+        shift 3
+        got=$("$get" --list --requests "$@" 2>"$work/$name.err")
+        rc=$?
+        got=$(printf '%s' "$got" | tr '\n' ' ')
+        check "$name: lists '$want'" test "$rc" -eq 0 -a "$got" = "$want"
+        [ "$rc" -eq 0 ] || sed 's/^/    /' "$work/$name.err"
+        req=$(sed -n 's/^requests //p' "$work/$name.err")
+        check "$name: one request ($req)" test "$req" = 1
+}

@@ -5,10 +5,11 @@
 # The store layout, the report equal to `vmcored analyze` of the same dump,
 # the stored dump read back with the same title, every SHA-256 against
 # MANIFEST, no duplicate on a second collect, the dump policies, and what
-# is kept when makedumpfile or the store fails.
-# Usage: test-collect-file.sh VMCORED SHARED_DIR WORK_DIR
+# is kept when makedumpfile or the store fails. Objects read back whole and
+# from an offset, and listed, through the store code (store-get).
+# Usage: test-collect-file.sh VMCORED SHARED_DIR WORK_DIR STORE_GET
 set -u
-vmcored=$1 shared=$2 work=$3
+vmcored=$1 shared=$2 work=$3 store_get=$4
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 fixtures=$shared/fixtures/vmcores
@@ -98,6 +99,16 @@ check "saved: MANIFEST says kdump-compressed, not refiltered" test \
         "('kdump-compressed', 'kdump-compressed', None)"
 check "saved: report from the dump names the module RIP" test \
         "$(json "$store/v1/crashes/$id2/report.json" 'd["panic"]["ip_symbol"]')" = "lkdtm_BUG+0x5/0x10 [lkdtm]"
+
+# ---- reading back and listing (store-get) ----
+head -c $(((5 << 20) + 7)) /dev/urandom >"$work/get.in"
+mkdir -p "$store/s" && cp "$work/get.in" "$store/s/get"
+check_reads "get" "$work/get.in" s/get "$store_get" --config "$work/empty.conf" --store "file://$store"
+check_list "list a crash" "MANIFEST.json dmesg.txt report.json vmcore" \
+        "$store_get" --config "$work/empty.conf" --store "file://$store" "v1/crashes/$id"
+check_list "list a fingerprint's records" "$id.json" "$store_get" --config "$work/empty.conf" --store "file://$store" \
+        "v1/fingerprints/$fp"
+check_list "list a missing prefix: empty" "" "$store_get" --config "$work/empty.conf" --store "file://$store" v1/none
 
 # ---- dump policies ----
 printf '[upload]\ndump = never\n' >"$work/never.conf"

@@ -5,10 +5,13 @@
 # certificate is refused and said so; a store that is down is retried with
 # backoff and the crash kept in the spool; plain http is refused unless
 # allowed; a second collect sees the crash complete.
-# A pipe goes as a chunked PUT (store-put).
-# Usage: test-collect-https.sh VMCORED SHARED_DIR WORK_DIR STORE_PUT
+# A pipe goes as a chunked PUT (store-put). Objects read back whole and
+# from an offset (a Range), and listed from nginx's JSON autoindex
+# (store-get), which [upload] dump = unknown counts with; a server that
+# does not list says how to enable it, and the dump is then stored.
+# Usage: test-collect-https.sh VMCORED SHARED_DIR WORK_DIR STORE_PUT STORE_GET
 set -u
-vmcored=$1 shared=$2 work=$3 store_put=$4
+vmcored=$1 shared=$2 work=$3 store_put=$4 store_get=$5
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 fixtures=$shared/fixtures/vmcores
@@ -94,6 +97,47 @@ got=$(cat "$work/stream.in" | "$store_put" --config "$work/ca.conf" --credential
         s/pipe 2>"$work/stream.err")
 check "stream: stored whole" test "$got" = $(((3 << 20) + 7)) || sed 's/^/    /' "$work/stream.err"
 check "stream: content equal" cmp -s "$srv/www/basic/crashes/s/pipe" "$work/stream.in"
+
+# ---- reading back (GET with a Range) and listing (autoindex in JSON) ----
+basic=(--config "$work/ca.conf" --credentials "$work/basic.cred" --store "$url")
+check_reads "get" "$work/stream.in" s/pipe "$store_get" "${basic[@]}"
+check_list "list a crash" "MANIFEST.json dmesg.txt report.json vmcore" "$store_get" "${basic[@]}" "v1/crashes/$id"
+# Directories without their slash; hidden files and uploads in progress left out.
+mkdir -p "$srv/www/basic/crashes/s/dir"
+touch "$srv/www/basic/crashes/s/.hidden" "$srv/www/basic/crashes/s/other.part" "$srv/www/basic/crashes/s/a b"
+check_list "list with a directory, a space, hidden and .part files" "a b dir pipe" "$store_get" "${basic[@]}" s
+check_list "list a missing prefix: empty" "" "$store_get" "${basic[@]}" v1/none
+check_list "list an empty directory" "" "$store_get" "${basic[@]}" s/dir
+check_list "list with a bearer token" "$(cat "$work/bearer.out")" "$store_get" --config "$work/ca.conf" \
+        --credentials "$work/bearer.cred" --store "https://127.0.0.1:$port/bearer" v1/crashes
+mkdir -p "$srv/www/nolist/v1"
+"$store_get" --config "$work/ca.conf" --store "https://127.0.0.1:$port/nolist" --list v1 >"$work/nolist.out" \
+        2>"$work/nolist.err"
+check "no listing on the server: exit 1" test $? -eq 1 -a ! -s "$work/nolist.out"
+check "no listing on the server: says how to enable it" \
+        grep -qF "the server offers no listing (HTTP 403); enable it where the store is served (nginx: autoindex on; autoindex_format json;)" \
+        "$work/nolist.err"
+
+# ---- [upload] dump = unknown counts the fingerprint's records in the listing ----
+mkdir -p "$srv/www/basic/unknown/v1/fingerprints/$fp" "$srv/www/nolist/unknown/v1/fingerprints/$fp"
+printf '{"crash_id":"20260101T000000Z-000000000000","dump":true}' \
+        >"$srv/www/basic/unknown/v1/fingerprints/$fp/20260101T000000Z-000000000000.json"
+cp "$srv/www/basic/unknown/v1/fingerprints/$fp/20260101T000000Z-000000000000.json" "$srv/www/nolist/unknown/v1/fingerprints/$fp/"
+{ cat "$work/ca.conf"; printf 'dump = unknown\ndumps_per_fingerprint = 1\n'; } >"$work/unknown.conf"
+"$vmcored" collect --config "$work/unknown.conf" --credentials "$work/basic.cred" --vmcore "$work/sysrq.elf" \
+        --spool "$work/spool-unknown" --store "https://127.0.0.1:$port/basic/unknown" >"$work/unknown.out" 2>"$work/unknown.err"
+check "unknown: exit 0" test $? -eq 0
+check "unknown: counted in the listing, dump not taken" grep -q "holds 1 dumps of fingerprint $fp" "$work/unknown.err"
+check "unknown: crash complete without the dump" test -s "$srv/www/basic/unknown/v1/crashes/$(cat "$work/unknown.out")/MANIFEST.json" \
+        -a ! -e "$srv/www/basic/unknown/v1/crashes/$(cat "$work/unknown.out")/vmcore"
+"$vmcored" collect --config "$work/unknown.conf" --vmcore "$work/sysrq.elf" --spool "$work/spool-unknown-nolist" \
+        --store "https://127.0.0.1:$port/nolist/unknown" >"$work/unknown-nolist.out" 2>"$work/unknown-nolist.err"
+check "unknown, server without listing: exit 0" test $? -eq 0
+check "unknown, server without listing: says it cannot count, stores the dump" \
+        grep -qF "autoindex_format json;); [upload] dump = unknown cannot count dumps there: storing this one" \
+        "$work/unknown-nolist.err"
+check "unknown, server without listing: the dump stored" \
+        test -s "$srv/www/nolist/unknown/v1/crashes/$(cat "$work/unknown-nolist.out")/vmcore"
 
 # ---- failures ----
 before=$(grep -c ' 401 ' "$srv/access.log")

@@ -11,9 +11,12 @@
 # Streams of unknown length (pipes) go through the same store code with
 # store-put: 6 MiB parts sent by two senders, a last short part, an exact
 # multiple, and a stream shorter than a part.
-# Usage: test-collect-s3.sh VMCORED SHARED_DIR WORK_DIR STORE_PUT
+# Objects read back whole and from an offset (a Range), also when the
+# connection drops midway (the next attempt goes on where it stopped), and
+# listed (store-get).
+# Usage: test-collect-s3.sh VMCORED SHARED_DIR WORK_DIR STORE_PUT STORE_GET
 set -u
-vmcored=$1 shared=$2 work=$3 store_put=$4
+vmcored=$1 shared=$2 work=$3 store_put=$4 store_get=$5
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 fixtures=$shared/fixtures/vmcores
@@ -120,6 +123,63 @@ check "stream: multipart for the long one (ETag ...-4)" grep -qiE '^etag: "[0-9a
         <(s3 GET "stream/s/$(((18 << 20) + 12345))" -I)
 check "stream: an exact multiple of the part size (ETag ...-2)" grep -qiE '^etag: "[0-9a-f]{32}-2"' \
         <(s3 GET "stream/s/$((12 << 20))" -I)
+
+# ---- reading back (GET with a Range) and listing ----
+head -c $(((5 << 20) + 7)) /dev/urandom >"$work/get.in"
+"$store_put" --config "$work/s3.conf" --store "$(store get)" s/get <"$work/get.in" >/dev/null 2>"$work/get-put.err"
+echo x | "$store_put" --config "$work/s3.conf" --store "$(store get)" s/dir/x >/dev/null 2>>"$work/get-put.err"
+check_reads "get" "$work/get.in" s/get "$store_get" --config "$work/s3.conf" --store "$(store get)"
+check_list "list a crash" "MANIFEST.json dmesg.txt report.json vmcore" "$store_get" --config "$work/s3.conf" \
+        --store "$(store fleet)" "v1/crashes/$id"
+check_list "list with a common prefix" "dir get" "$store_get" --config "$work/s3.conf" --store "$(store get)" s
+check_list "list a missing prefix: empty" "" "$store_get" --config "$work/s3.conf" --store "$(store get)" v1/none
+# A proxy that cuts its first two answers to a GET after a third of the
+# body, as a connection that drops midway.
+cat >"$work/cut-proxy.py" <<'PY'
+import http.client, http.server, socket, sys
+upstream, cuts = int(sys.argv[1]), 2
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *args):
+        pass
+    def do_GET(self):
+        global cuts
+        conn = http.client.HTTPConnection("127.0.0.1", upstream, timeout=60)
+        conn.request("GET", self.path, headers={k: v for k, v in self.headers.items() if k.lower() != "connection"})
+        resp = conn.getresponse()
+        data = resp.read()
+        self.send_response(resp.status)
+        for k, v in resp.getheaders():
+            if k.lower() not in ("transfer-encoding", "connection"):
+                self.send_header(k, v)
+        self.end_headers()
+        cut = cuts > 0 and len(data) > 2
+        cuts -= cut
+        print(f"GET {self.path} {self.headers.get('Range')} -> {resp.status}{' cut' if cut else ''}", file=sys.stderr,
+              flush=True)
+        self.wfile.write(data[:len(data) // 3] if cut else data)
+        if cut:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+PY
+exec 5< <(python3 "$work/cut-proxy.py" "${S3_ENDPOINT##*:}" 2>"$work/cut-proxy.log")
+proxy_pid=$! # stopped by cleanup too
+read -r cut_port <&5
+"$store_get" --config "$work/s3.conf" --store "$(store get "http://127.0.0.1:$cut_port")" --offset 1000 --requests \
+        s/get >"$work/cut.out" 2>"$work/cut.err"
+check "connection cut twice mid-download: exit 0" test $? -eq 0
+check "connection cut twice mid-download: the tail from offset 1000, no byte twice" \
+        cmp -s "$work/cut.out" <(tail -c +1001 "$work/get.in")
+check "connection cut twice mid-download: each attempt logged" \
+        test "$(grep -c "GET s/get: attempt [12] of 3: .*retrying" "$work/cut.err")" -eq 2
+check "connection cut twice mid-download: the attempts went on where the last stopped" test \
+        "$(sed -n 's/.* bytes=\([0-9]*\)- .*/\1/p' "$work/cut-proxy.log" | awk 'NR > 1 && $1 <= prev { bad = 1 } { prev = $1 } END { print NR, !bad }')" = "3 1"
+check "connection cut twice mid-download: three requests" grep -qx "requests 3" "$work/cut.err"
+kill "$proxy_pid" 2>/dev/null; proxy_pid=
 
 # ---- [upload] dump = unknown: ListObjectsV2 ----
 printf '{"crash_id":"20260101T000000Z-000000000000","dump":true}' >"$work/rec.json"

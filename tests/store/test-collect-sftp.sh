@@ -5,10 +5,11 @@
 # store lists fingerprints for [upload] dump = unknown; a wrong host key
 # and a wrong client key are refused at once, not retried; a loose key
 # file mode and a missing pin are configuration errors.
-# A pipe goes through the same code (store-put).
-# Usage: test-collect-sftp.sh VMCORED SHARED_DIR WORK_DIR STORE_PUT
+# A pipe goes through the same code (store-put). Objects read back whole
+# and from an offset, and listed (store-get).
+# Usage: test-collect-sftp.sh VMCORED SHARED_DIR WORK_DIR STORE_PUT STORE_GET
 set -u
-vmcored=$1 shared=$2 work=$3 store_put=$4
+vmcored=$1 shared=$2 work=$3 store_put=$4 store_get=$5
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 fixtures=$shared/fixtures/vmcores
@@ -82,6 +83,16 @@ got=$(cat "$work/stream.in" | "$store_put" --config "$work/sftp.conf" s/pipe 2>"
 check "stream: stored whole" test "$got" = $(((3 << 20) + 7)) || sed 's/^/    /' "$work/stream.err"
 check "stream: content equal" cmp -s "$root/s/pipe" "$work/stream.in"
 check "stream: no .part left" test ! -e "$root/s/pipe.part"
+
+# ---- reading back (resumed at an offset) and listing ----
+check_reads "get" "$work/stream.in" s/pipe "$store_get" --config "$work/sftp.conf"
+check_list "list a crash" "MANIFEST.json dmesg.txt report.json vmcore" "$store_get" --config "$work/sftp.conf" \
+        "v1/crashes/$id"
+mkdir -p "$root/s/dir"
+touch "$root/s/.hidden" "$root/s/other.part"
+check_list "list with a directory, hidden and .part files" "dir pipe" "$store_get" --config "$work/sftp.conf" s
+check_list "list a missing prefix: empty" "" "$store_get" --config "$work/sftp.conf" v1/none
+check_list "list an empty directory" "" "$store_get" --config "$work/sftp.conf" s/dir
 
 # ---- a stranger's KEY.part is never appended to ----
 mkdir -p "$SFTP_ROOT/stranger/v1/crashes/$id"
