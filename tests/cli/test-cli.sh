@@ -236,5 +236,35 @@ check "collect with a bad rule file in the site directory: still stores the cras
 contains "collect with a bad rule file: the file is named" "$tmp/err" "local.rules:3:"
 contains "collect with a bad rule file: the crash is complete" "$tmp/err" "complete in file://$tmp/r/store"
 
+# The fleet commands: help, bad arguments, and an empty or missing store.
+for c in top list show fetch index; do
+        check "$c --help" 0 "$vmcored" "$c" --help
+        contains "$c --help: usage" "$tmp/out" "Usage: vmcored $c"
+        contains "vmcored --help lists $c" <("$vmcored" --help) "  $c "
+done
+check "top --limit x: usage error" 2 "$vmcored" top --store "file://$tmp/fleet" --limit x
+check "top --since x: usage error" 2 "$vmcored" top --store "file://$tmp/fleet" --since x
+contains "top --since x: says what it takes" "$tmp/err" "give 7d, 12h, 30m, 2w"
+check "list --fingerprint x: usage error" 2 "$vmcored" list --store "file://$tmp/fleet" --fingerprint x
+check "show without an argument: usage error" 2 "$vmcored" show --store "file://$tmp/fleet"
+check "show of garbage: usage error" 2 "$vmcored" show --store "file://$tmp/fleet" ../../etc
+check "fetch of garbage: usage error" 2 "$vmcored" fetch --store "file://$tmp/fleet" ../../etc
+check "fetch: two crash ids: usage error" 2 "$vmcored" fetch --store "file://$tmp/fleet" \
+        20261122T051126Z-4e79dc8b1666 20261122T051126Z-4e79dc8b1667
+mkdir -p "$tmp/fleet"
+check "top of an empty store: exit 0" 0 "$vmcored" top --store "file://$tmp/fleet" --json
+cp "$tmp/out" "$tmp/empty.json"
+check "top of an empty store: an empty array" 0 python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])) != [])' "$tmp/empty.json"
+check "top --tsv of an empty store: the header" 0 "$vmcored" top --store "file://$tmp/fleet" --tsv
+lines "top --tsv of an empty store: one line" "$tmp/out" 1
+check "index of an empty store: exit 0" 0 "$vmcored" index --store "file://$tmp/fleet"
+check "show of a missing crash: exit 1" 1 "$vmcored" show --store "file://$tmp/fleet" 20261122T051126Z-4e79dc8b1666
+contains "show of a missing crash: says so" "$tmp/err" "no crash 20261122T051126Z-4e79dc8b1666"
+check "show of a missing fingerprint: exit 1" 1 "$vmcored" show --store "file://$tmp/fleet" fp1-5a4e5bd28af4ce01
+check "fetch of a missing crash: exit 1" 1 "$vmcored" fetch --store "file://$tmp/fleet" \
+        20261122T051126Z-4e79dc8b1666 -o "$tmp/got"
+contains "fetch of a missing crash: says so" "$tmp/err" "not in the store"
+check "top of a store that is not there: exit 1" 1 "$vmcored" top --store "sftp://nobody@127.0.0.1:1/x"
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
