@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,21 @@ struct names {
 static void names_done(struct names *n) {
         vmc_store_names_free(n->v, n->n);
         *n = (struct names) {};
+}
+
+static int add_name(struct names *n, const char *name) {
+        if (n->n == n->cap) {
+                size_t cap = MAX(n->cap * 2, (size_t) 64);
+                char **nv = realloc(n->v, cap * sizeof(char *));
+                if (!nv)
+                        return -ENOMEM;
+                n->v = nv;
+                n->cap = cap;
+        }
+        if (!(n->v[n->n] = strdup(name)))
+                return -ENOMEM;
+        n->n++;
+        return 0;
 }
 
 static bool endswith(const char *s, const char *suffix) {
@@ -255,6 +271,132 @@ static int list_segments(struct vmc_store *s, struct names *out, bool *listing, 
         return 0;
 }
 
+/* ---- many small requests at once ---- */
+
+/* Connections used at once for many small objects: a request costs a round
+ * trip (and with some servers a delayed ACK), not bandwidth. */
+#define PARALLEL 8
+
+enum batch_op {
+        BATCH_GET_RECORD,
+        BATCH_DELETE,
+};
+
+struct batch {
+        struct vmc_store *s;
+        enum batch_op op;
+        char **keys;
+        size_t n, next;                 /* next: taken atomically by the workers */
+        int *result;                    /* per key: 0 done, 1 gone, -EBADMSG skipped (said) */
+        bool stop;
+        pthread_mutex_t lock;
+        int error;                      /* the first failure, with its message */
+        char err[1024];
+        struct vmc_record_set *set;     /* BATCH_GET_RECORD: where the records go */
+        struct vmc_fleet_source *src;
+};
+
+static int batch_one(struct batch *b, struct vmc_store *s, size_t i, struct vmc_record_set *set,
+                     struct vmc_fleet_source *src, char *err, size_t errlen) {
+        if (b->op == BATCH_DELETE)
+                return vmc_store_delete(s, b->keys[i], err, errlen);
+        return load_record(s, b->keys[i], set, src, err, errlen);
+}
+
+static void *batch_worker(void *userdata) {
+        struct batch *b = userdata;
+        struct vmc_record_set set = {};
+        struct vmc_fleet_source src = {};
+        struct vmc_store *s = NULL;
+        char err[1024] = "";
+        int r = vmc_store_clone(b->s, &s, err, sizeof(err));
+
+        while (r >= 0 && !__atomic_load_n(&b->stop, __ATOMIC_RELAXED)) {
+                size_t i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
+                if (i >= b->n)
+                        break;
+                r = batch_one(b, s, i, &set, &src, err, sizeof(err));
+                b->result[i] = r;
+                if (r == 1 || r == -EBADMSG)
+                        r = 0;
+        }
+        pthread_mutex_lock(&b->lock);
+        if (r < 0 && !b->error) {
+                b->error = r;
+                snprintf(b->err, sizeof(b->err), "%s", *err ? err : strerror(-r));
+                __atomic_store_n(&b->stop, true, __ATOMIC_RELAXED);
+        }
+        if (b->set && vmc_record_set_move(b->set, &set) < 0 && !b->error)
+                b->error = -ENOMEM;
+        if (b->src)
+                b->src->skipped += src.skipped;
+        pthread_mutex_unlock(&b->lock);
+        vmc_record_set_done(&set);
+        vmc_store_close(s);
+        return NULL;
+}
+
+/* Runs op on each key, with up to PARALLEL connections; result[i] says
+ * what became of keys[i]. */
+static int batch_run(struct batch *b, char *err, size_t errlen) {
+        pthread_t threads[PARALLEL];
+        size_t n_threads = MIN((size_t) PARALLEL, b->n / 16);
+        int r = 0;
+
+        b->result = calloc(b->n + 1, sizeof(int));
+        if (!b->result)
+                return -ENOMEM;
+        if (n_threads < 2) {
+                /* Few keys: on this connection. */
+                for (size_t i = 0; i < b->n && r >= 0; i++) {
+                        r = batch_one(b, b->s, i, b->set, b->src, err, errlen);
+                        b->result[i] = r;
+                        if (r == 1 || r == -EBADMSG)
+                                r = 0;
+                }
+                return r;
+        }
+        pthread_mutex_init(&b->lock, NULL);
+        for (size_t i = 0; i < n_threads; i++)
+                if (pthread_create(&threads[i], NULL, batch_worker, b) != 0) {
+                        __atomic_store_n(&b->stop, true, __ATOMIC_RELAXED);
+                        n_threads = i;
+                        r = -EAGAIN;
+                        break;
+                }
+        for (size_t i = 0; i < n_threads; i++)
+                pthread_join(threads[i], NULL);
+        pthread_mutex_destroy(&b->lock);
+        if (b->error)
+                return set_error(b->error, err, errlen, "%s", b->err);
+        if (r >= 0 && b->next < b->n)
+                r = -EAGAIN; /* no worker could connect */
+        return r < 0 ? set_error(r, err, errlen, "%s: no connection for the requests in parallel", vmc_store_name(b->s))
+                     : 0;
+}
+
+static void batch_done(struct batch *b) {
+        for (size_t i = 0; i < b->n; i++)
+                free(b->keys[i]);
+        free(b->keys);
+        free(b->result);
+}
+
+/* dir/name for each name; NULL names are left out. */
+static int batch_keys(struct batch *b, const char *dir, char **names, size_t n) {
+        b->keys = calloc(n + 1, sizeof(char *));
+        if (!b->keys)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                if (!names[i])
+                        continue;
+                if (asprintf(&b->keys[b->n], "%s/%s", dir, names[i]) < 0)
+                        return -ENOMEM;
+                b->n++;
+        }
+        return 0;
+}
+
 /* "ID.json" when "ID.dump.json" is listed too: the later copy of the same
  * record, read instead. */
 static bool superseded(const struct names *in, const char *name) {
@@ -269,25 +411,25 @@ static bool superseded(const struct names *in, const char *name) {
 static int load_inbox(struct vmc_store *s, struct vmc_record_set *set, struct vmc_fleet_source *src, char *err,
                       size_t errlen) {
         struct names in = {};
+        struct batch b = { .s = s, .op = BATCH_GET_RECORD, .set = set, .src = src };
+        _cleanup_free_ char **wanted = NULL;
         int r = vmc_store_list(s, INBOX, &in.v, &in.n, err, errlen);
 
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < in.n; i++) {
-                _cleanup_free_ char *key = NULL;
-                if (!endswith(in.v[i], ".json") || superseded(&in, in.v[i]))
-                        continue;
-                if (asprintf(&key, INBOX "/%s", in.v[i]) < 0) {
-                        r = -ENOMEM;
-                        break;
-                }
-                r = load_record(s, key, set, src, err, errlen);
-                if (r == 0)
-                        src->inbox++;
-                else if (r != 1 && r != -EBADMSG)
-                        break;
-                r = 0;
-        }
+        wanted = calloc(in.n + 1, sizeof(char *));
+        if (!wanted)
+                r = -ENOMEM;
+        for (size_t i = 0; r >= 0 && i < in.n; i++)
+                if (endswith(in.v[i], ".json") && !superseded(&in, in.v[i]))
+                        wanted[i] = in.v[i];
+        if (r >= 0)
+                r = batch_keys(&b, INBOX, wanted, in.n);
+        if (r >= 0)
+                r = batch_run(&b, err, errlen);
+        for (size_t i = 0; r >= 0 && i < b.n; i++)
+                src->inbox += b.result[i] == 0;
+        batch_done(&b);
         names_done(&in);
         return r;
 }
@@ -379,25 +521,21 @@ static int load_index(struct vmc_store *s, const struct vmc_fleet_load_options *
  * index is made from, and what a store without an index costs. */
 static int load_scan(struct vmc_store *s, const struct vmc_fleet_load_options *o, struct vmc_record_set *set,
                      struct vmc_fleet_source *src, char *err, size_t errlen) {
-        struct names fps = {};
+        struct names fps = {}, keys = {};
+        struct batch b = { .s = s, .op = BATCH_GET_RECORD, .set = set, .src = src };
         int r;
 
         if (o->fingerprint) {
                 if (!vmc_fingerprint_valid(o->fingerprint))
                         return set_error(-EINVAL, err, errlen, "'%s' is no fingerprint", o->fingerprint);
-                fps.v = calloc(1, sizeof(char *));
-                if (!fps.v || !(fps.v[0] = strdup(o->fingerprint))) {
-                        free(fps.v);
-                        return -ENOMEM;
-                }
-                fps.n = 1;
-        } else {
+                r = add_name(&fps, o->fingerprint);
+        } else
                 r = vmc_store_list(s, FINGERPRINTS, &fps.v, &fps.n, err, errlen);
-                if (r < 0)
-                        return r;
+        if (r < 0) {
+                names_done(&fps);
+                return r;
         }
         src->listing = true;
-        r = 0;
         for (size_t i = 0; i < fps.n && r >= 0; i++) {
                 _cleanup_free_ char *dir = NULL;
                 struct names ids = {};
@@ -418,18 +556,21 @@ static int load_scan(struct vmc_store *s, const struct vmc_fleet_load_options *o
                         /* The id says when: older crashes cost no request. */
                         if (o->since != VMC_TIME_UNKNOWN && (t == VMC_TIME_UNKNOWN || t < o->since))
                                 continue;
-                        if (asprintf(&key, "%s/%s", dir, ids.v[j]) < 0) {
+                        if (asprintf(&key, "%s/%s", fps.v[i], ids.v[j]) < 0)
                                 r = -ENOMEM;
-                                break;
-                        }
-                        r = load_record(s, key, set, src, err, errlen);
-                        if (r == 0)
-                                src->scanned++;
-                        if (r == 1 || r == -EBADMSG)
-                                r = 0;
+                        else
+                                r = add_name(&keys, key);
                 }
                 names_done(&ids);
         }
+        if (r >= 0)
+                r = batch_keys(&b, FINGERPRINTS, keys.v, keys.n);
+        if (r >= 0)
+                r = batch_run(&b, err, errlen);
+        for (size_t i = 0; r >= 0 && i < b.n; i++)
+                src->scanned += b.result[i] == 0;
+        batch_done(&b);
+        names_done(&keys);
         names_done(&fps);
         return r;
 }
@@ -623,32 +764,15 @@ static int put_json(struct vmc_store *s, const char *key, json_object *o, char *
 
 static int delete_names(struct vmc_store *s, const char *dir, char **v, size_t n, size_t *count, char *err,
                         size_t errlen) {
-        for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *key = NULL;
-                int r;
-                if (asprintf(&key, "%s/%s", dir, v[i]) < 0)
-                        return -ENOMEM;
-                r = vmc_store_delete(s, key, err, errlen);
-                if (r < 0)
-                        return r;
-                (*count)++;
-        }
-        return 0;
-}
+        struct batch b = { .s = s, .op = BATCH_DELETE };
+        int r = batch_keys(&b, dir, v, n);
 
-static int add_name(struct names *n, const char *name) {
-        if (n->n == n->cap) {
-                size_t cap = MAX(n->cap * 2, (size_t) 64);
-                char **nv = realloc(n->v, cap * sizeof(char *));
-                if (!nv)
-                        return -ENOMEM;
-                n->v = nv;
-                n->cap = cap;
-        }
-        if (!(n->v[n->n] = strdup(name)))
-                return -ENOMEM;
-        n->n++;
-        return 0;
+        if (r >= 0)
+                r = batch_run(&b, err, errlen);
+        for (size_t i = 0; r >= 0 && i < b.n; i++)
+                *count += b.result[i] == 0;
+        batch_done(&b);
+        return r;
 }
 
 /* Writes one day: its new records, plus (unless rebuilding) the records of
@@ -776,31 +900,39 @@ int vmc_fleet_index(struct vmc_store *s, const struct vmc_index_options *o, stru
                 r = load_scan(s, &lo, &fresh, &src, err, errlen);
                 for (size_t i = 0; r >= 0 && i < inbox.n; i++)
                         r = add_name(&taken, inbox.v[i]);
-        } else
-                for (size_t i = 0; r >= 0 && i < inbox.n; i++) {
-                        _cleanup_free_ char *key = NULL;
-                        _cleanup_free_ char *later = NULL;
+        } else {
+                struct batch b = { .s = s, .op = BATCH_GET_RECORD, .set = &fresh, .src = &src };
+                _cleanup_free_ char **wanted = calloc(inbox.n + 1, sizeof(char *));
+
+                if (!wanted)
+                        r = -ENOMEM;
+                for (size_t i = 0; r >= 0 && i < inbox.n; i++)
+                        if (endswith(inbox.v[i], ".json") && !superseded(&inbox, inbox.v[i]))
+                                wanted[i] = inbox.v[i];
+                if (r >= 0)
+                        r = batch_keys(&b, INBOX, wanted, inbox.n);
+                if (r >= 0)
+                        r = batch_run(&b, err, errlen);
+                /* Read means taken: gone (another run indexed it) or
+                 * garbage (left for a human) is not. */
+                for (size_t i = 0, k = 0; r >= 0 && i < inbox.n; i++) {
+                        _cleanup_free_ char *earlier = NULL;
                         size_t n = strlen(inbox.v[i]);
-                        if (!endswith(inbox.v[i], ".json") || superseded(&inbox, inbox.v[i]))
+
+                        if (!wanted[i])
                                 continue;
-                        if (asprintf(&key, INBOX "/%s", inbox.v[i]) < 0) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        r = load_record(s, key, &fresh, &src, err, errlen);
-                        if (r != 0) {
-                                if (r == 1 || r == -EBADMSG)
-                                        r = 0; /* gone (indexed by another run), or garbage left for a human */
+                        if (b.result[k++] != 0)
                                 continue;
-                        }
                         r = add_name(&taken, inbox.v[i]);
                         /* The earlier copy goes with the later one, whose
                          * record holds everything it held. */
                         if (r >= 0 && endswith(inbox.v[i], ".dump.json") &&
-                            asprintf(&later, "%.*s.json", (int) (n - 10), inbox.v[i]) >= 0 &&
-                            in_sorted(inbox.v, inbox.n, later))
-                                r = add_name(&taken, later);
+                            asprintf(&earlier, "%.*s.json", (int) (n - 10), inbox.v[i]) >= 0 &&
+                            in_sorted(inbox.v, inbox.n, earlier))
+                                r = add_name(&taken, earlier);
                 }
+                batch_done(&b);
+        }
         if (r < 0)
                 goto out;
         res->indexed = fresh.n;

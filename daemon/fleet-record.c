@@ -11,7 +11,7 @@
 
 void vmc_record_set_done(struct vmc_record_set *set) {
         for (size_t i = 0; i < set->n_roots; i++)
-                json_object_put(set->roots[i]);
+                json_object_put(set->roots[i]); /* NULL is fine */
         free(set->roots);
         free(set->v);
         *set = (struct vmc_record_set) {};
@@ -43,6 +43,22 @@ int vmc_record_set_add(struct vmc_record_set *set, const struct vmc_crash_record
         }
         set->v[set->n++] = *r;
         return 0;
+}
+
+int vmc_record_set_move(struct vmc_record_set *dst, struct vmc_record_set *src) {
+        int r = 0;
+
+        for (size_t i = 0; i < src->n_roots && r >= 0; i++) {
+                r = vmc_record_set_keep(dst, src->roots[i]);
+                src->roots[i] = NULL;
+        }
+        for (size_t i = 0; i < src->n && r >= 0; i++)
+                r = vmc_record_set_add(dst, &src->v[i]);
+        free(src->roots);
+        src->roots = NULL;
+        src->n_roots = 0;
+        vmc_record_set_done(src);
+        return r;
 }
 
 static int cmp_id(const void *a, const void *b) {

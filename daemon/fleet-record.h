@@ -36,6 +36,9 @@ int vmc_record_set_keep(struct vmc_record_set *set, json_object *root);
 
 int vmc_record_set_add(struct vmc_record_set *set, const struct vmc_crash_record *r);
 
+/* Moves src's records and documents into dst; src is empty afterwards. */
+int vmc_record_set_move(struct vmc_record_set *dst, struct vmc_record_set *src);
+
 /* One record per crash id, sorted by id: duplicates (a crash in the inbox
  * and in the index, or in two segments that two indexers wrote at once) are
  * merged; the dump counts as stored when any copy says so. */

@@ -33,6 +33,7 @@ struct vmc_store {
         /* vmc_store_requests(); S3's senders add to it from their threads,
          * so only with __atomic builtins (vmc_store_count). */
         uint64_t requests;
+        struct vmc_store *parent;       /* a clone's: its requests count there too */
 };
 
 static inline void vmc_store_count(struct vmc_store *s, uint64_t n) {

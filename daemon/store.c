@@ -89,9 +89,19 @@ int vmc_store_open(const struct vmc_store_url *url, const struct vmc_credentials
         return 0;
 }
 
+int vmc_store_clone(struct vmc_store *s, struct vmc_store **ret, char *err, size_t errlen) {
+        int r = vmc_store_open(s->url, s->cred, &s->opt, ret, err, errlen);
+        if (r >= 0)
+                (*ret)->parent = s;
+        return r;
+}
+
 void vmc_store_close(struct vmc_store *s) {
         if (!s)
                 return;
+        if (s->parent)
+                __atomic_add_fetch(&s->parent->requests, __atomic_load_n(&s->requests, __ATOMIC_RELAXED),
+                                   __ATOMIC_RELAXED);
         s->ops->close(s);
         free(s->name);
         free(s);

@@ -38,6 +38,11 @@ int vmc_store_open(const struct vmc_store_url *url, const struct vmc_credentials
                    const struct vmc_store_options *opt, struct vmc_store **ret, char *err, size_t errlen);
 void vmc_store_close(struct vmc_store *s);
 
+/* Another connection to the same store (same URL, credentials and
+ * options), for requests in parallel from another thread; its requests
+ * count in s's once it is closed. s must outlive it. */
+int vmc_store_clone(struct vmc_store *s, struct vmc_store **ret, char *err, size_t errlen);
+
 /* A human name for messages ("file:///srv/crashes"). */
 const char *vmc_store_name(const struct vmc_store *s);
 
