@@ -245,6 +245,32 @@ v index --rebuild --json >"$work/rebuild.json" 2>"$work/rebuild.err"
 check "index --rebuild: exit 0" test $? -eq 0 || sed 's/^/    /' "$work/rebuild.err"
 top_check "top after index --rebuild" --limit 0
 
+# ---- a server that cannot list: readers use the index's catalog ----
+if [ "$backend" = https ]; then
+        nol=$work/srv/www/nolist/fleet
+        cp -a "${fill#file://}" "$nol"
+        printf '[store]\nurl = https://127.0.0.1:%s/nolist/fleet\nca_file = %s\n' "$port" "$work/srv/ca.crt" \
+                >"$work/nolist.conf"
+        "$vmcored" top --config "$work/nolist.conf" --json --limit 0 --stats >"$work/top.json" 2>"$work/top.err"
+        python3 "$here/check-fleet.py" top "$work/top.json" $recs --limit 0 >"$work/check.out"
+        checked "no listing: top reads the segments the catalog names"
+        check "no listing: top says it used the catalog only" grep -q "the store cannot list: the index catalog only" "$work/top.err"
+        populate --store "file://$nol" --crashes 40 --start-index $((crashes + 5000)) --fingerprints 500 --days 30 \
+                --end "$end" --seed 8 >/dev/null 2>&1
+        "$vmcored" top --config "$work/nolist.conf" --json --limit 0 >"$work/top.json" 2>/dev/null
+        python3 "$here/check-fleet.py" top "$work/top.json" $recs --limit 0 >"$work/check.out"
+        checked "no listing: the inbox is not seen until indexed where the store lists"
+        "$vmcored" index --config "$work/nolist.conf" >/dev/null 2>"$work/index-nolist.err"
+        check "no listing: index refuses, exit 1, says why" test $? -eq 1 -a \
+                -n "$(grep -F 'the index needs a store that can be listed' "$work/index-nolist.err")"
+        "$vmcored" index --store "file://$nol" >/dev/null 2>&1
+        "$vmcored" top --config "$work/nolist.conf" --json --limit 0 >"$work/top.json" 2>/dev/null
+        known=$(python3 -c 'import json,sys; print(len({r["crash_id"] for p in sys.argv[1:] for r in json.load(open(p))}))' $recs)
+        check "no listing: after an index on the server, top sees the 40 new crashes" \
+                test "$(json "$work/top.json" 'sum(g["count"] for g in d)')" = $((known + 40))
+        rm -rf "$nol"
+fi
+
 # ---- show ----
 id=${ids[0]}
 v show "$id" >"$work/show.txt" 2>"$work/show.err"
