@@ -311,7 +311,10 @@ static void *batch_worker(void *userdata) {
         char err[1024] = "";
         int r = vmc_store_clone(b->s, &s, err, sizeof(err));
 
-        while (r >= 0 && !__atomic_load_n(&b->stop, __ATOMIC_RELAXED)) {
+        /* No second connection: the others, or the caller's, do the work. */
+        if (r < 0)
+                return NULL;
+        while (!__atomic_load_n(&b->stop, __ATOMIC_RELAXED)) {
                 size_t i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
                 if (i >= b->n)
                         break;
@@ -319,6 +322,8 @@ static void *batch_worker(void *userdata) {
                 b->result[i] = r;
                 if (r == 1 || r == -EBADMSG)
                         r = 0;
+                if (r < 0)
+                        break;
         }
         pthread_mutex_lock(&b->lock);
         if (r < 0 && !b->error) {
@@ -346,33 +351,28 @@ static int batch_run(struct batch *b, char *err, size_t errlen) {
         b->result = calloc(b->n + 1, sizeof(int));
         if (!b->result)
                 return -ENOMEM;
-        if (n_threads < 2) {
-                /* Few keys: on this connection. */
-                for (size_t i = 0; i < b->n && r >= 0; i++) {
-                        r = batch_one(b, b->s, i, b->set, b->src, err, errlen);
-                        b->result[i] = r;
-                        if (r == 1 || r == -EBADMSG)
-                                r = 0;
-                }
-                return r;
+        if (n_threads >= 2) {
+                pthread_mutex_init(&b->lock, NULL);
+                for (size_t i = 0; i < n_threads; i++)
+                        if (pthread_create(&threads[i], NULL, batch_worker, b) != 0) {
+                                n_threads = i;
+                                break;
+                        }
+                for (size_t i = 0; i < n_threads; i++)
+                        pthread_join(threads[i], NULL);
+                pthread_mutex_destroy(&b->lock);
+                if (b->error)
+                        return set_error(b->error, err, errlen, "%s", b->err);
         }
-        pthread_mutex_init(&b->lock, NULL);
-        for (size_t i = 0; i < n_threads; i++)
-                if (pthread_create(&threads[i], NULL, batch_worker, b) != 0) {
-                        __atomic_store_n(&b->stop, true, __ATOMIC_RELAXED);
-                        n_threads = i;
-                        r = -EAGAIN;
-                        break;
-                }
-        for (size_t i = 0; i < n_threads; i++)
-                pthread_join(threads[i], NULL);
-        pthread_mutex_destroy(&b->lock);
-        if (b->error)
-                return set_error(b->error, err, errlen, "%s", b->err);
-        if (r >= 0 && b->next < b->n)
-                r = -EAGAIN; /* no worker could connect */
-        return r < 0 ? set_error(r, err, errlen, "%s: no connection for the requests in parallel", vmc_store_name(b->s))
-                     : 0;
+        /* Few keys, or what no worker took (none could start or connect):
+         * on the caller's connection. */
+        for (size_t i = MIN(b->next, b->n); i < b->n && r >= 0; i++) {
+                r = batch_one(b, b->s, i, b->set, b->src, err, errlen);
+                b->result[i] = r;
+                if (r == 1 || r == -EBADMSG)
+                        r = 0;
+        }
+        return r;
 }
 
 static void batch_done(struct batch *b) {
