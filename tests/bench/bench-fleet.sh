@@ -4,7 +4,8 @@
 # (populate.py: 500 fingerprints, 30 days). Prints, per store and size: wall
 # time (median of RUNS), peak RSS and requests to the store, for
 #   top --no-index     every record under v1/fingerprints/
-#   top (inbox)        all records still in the inbox, no index yet
+#   top (inbox)        all records still in the inbox, no index yet (not on
+#                      S3 above 20,000 records: it costs as --no-index)
 #   index              the first compaction of the whole inbox (once)
 #   top (index)        the index, empty inbox
 #   top (index+tail)   the index and 1,000 new records in the inbox
@@ -73,7 +74,10 @@ for backend in ${backends//,/ }; do
                         "$(echo "$(date +%s.%N) - $t0" | bc -l)"
                 slow=$((runs < 3 ? runs : (n > 20000 ? 1 : 3)))
                 measure "top --no-index" "$slow" top --config "$conf" --limit 20 --no-index
-                measure "top (inbox)" "$slow" top --config "$conf" --limit 20
+                # One GET per record as --no-index: measured where it is quick.
+                if [ "$backend" = file ] || [ "$n" -le 20000 ]; then
+                        measure "top (inbox)" "$slow" top --config "$conf" --limit 20
+                fi
                 measure "index (first)" 1 index --config "$conf"
                 measure "top (index)" "$runs" top --config "$conf" --limit 20
                 python3 "$populate" --store "$url" --crashes 1000 --start-index "$n" --fingerprints 500 --days 30 \
