@@ -936,7 +936,8 @@ int vmc_fleet_index(struct vmc_store *s, const struct vmc_index_options *o, stru
         if (r < 0)
                 goto out;
         res->indexed = fresh.n;
-        qsort(fresh.v, fresh.n, sizeof(*fresh.v), cmp_day_id);
+        if (fresh.n > 1)
+                qsort(fresh.v, fresh.n, sizeof(*fresh.v), cmp_day_id);
 
         /* Each day with new records or with more than one segment, in order. */
         {

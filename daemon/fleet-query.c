@@ -175,7 +175,8 @@ int vmc_fleet_group(const struct vmc_record_set *set, const struct vmc_fleet_fil
                 return r;
         }
         for (size_t i = 0; i < k; i++)
-                qsort(g[i].kernels, g[i].n_kernels, sizeof(char *), cmp_cstr);
+                if (g[i].n_kernels > 1)
+                        qsort(g[i].kernels, g[i].n_kernels, sizeof(char *), cmp_cstr);
         qsort(g, k, sizeof(*g), cmp_group);
         *ret = g;
         *n = k;

@@ -71,6 +71,8 @@ static int cmp_id(const void *a, const void *b) {
 void vmc_record_set_dedup(struct vmc_record_set *set) {
         size_t k = 0;
 
+        if (set->n == 0)
+                return;
         qsort(set->v, set->n, sizeof(*set->v), cmp_id);
         for (size_t i = 0; i < set->n; i++) {
                 if (k > 0 && strcmp(set->v[k - 1].crash_id, set->v[i].crash_id) == 0)
