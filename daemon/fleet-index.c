@@ -279,6 +279,7 @@ static int list_segments(struct vmc_store *s, struct names *out, bool *listing, 
 
 enum batch_op {
         BATCH_GET_RECORD,
+        BATCH_GET_SEGMENT,
         BATCH_DELETE,
 };
 
@@ -296,10 +297,42 @@ struct batch {
         struct vmc_fleet_source *src;
 };
 
+/* One index segment into set: 0 read, 1 gone (merged into a newer one),
+ * -EBADMSG no segment (said). */
+static int load_segment(struct vmc_store *s, const char *key, struct vmc_record_set *set,
+                        struct vmc_fleet_source *src, char *err, size_t errlen) {
+        json_object *root = NULL;
+        size_t bad = 0;
+        int r = get_json(s, key, SEGMENT_MAX, &root, err, errlen);
+
+        if (r == -ENOENT)
+                return 1;
+        if (r == -EBADMSG) {
+                skip_bad(src, s, key, "not an index segment (not JSON)");
+                return r;
+        }
+        if (r < 0)
+                return r;
+        r = add_segment(root, set, &bad);
+        json_object_put(root);
+        if (r == -EBADMSG) {
+                skip_bad(src, s, key, "not an index segment");
+                return r;
+        }
+        if (r < 0)
+                return r;
+        if (bad)
+                skip_bad(src, s, key, "some of its crashes have no valid id or fingerprint");
+        src->segments++;
+        return 0;
+}
+
 static int batch_one(struct batch *b, struct vmc_store *s, size_t i, struct vmc_record_set *set,
                      struct vmc_fleet_source *src, char *err, size_t errlen) {
         if (b->op == BATCH_DELETE)
                 return vmc_store_delete(s, b->keys[i], err, errlen);
+        if (b->op == BATCH_GET_SEGMENT)
+                return load_segment(s, b->keys[i], set, src, err, errlen);
         return load_record(s, b->keys[i], set, src, err, errlen);
 }
 
@@ -333,8 +366,10 @@ static void *batch_worker(void *userdata) {
         }
         if (b->set && vmc_record_set_move(b->set, &set) < 0 && !b->error)
                 b->error = -ENOMEM;
-        if (b->src)
+        if (b->src) {
                 b->src->skipped += src.skipped;
+                b->src->segments += src.segments;
+        }
         pthread_mutex_unlock(&b->lock);
         vmc_record_set_done(&set);
         vmc_store_close(s);
@@ -345,7 +380,9 @@ static void *batch_worker(void *userdata) {
  * what became of keys[i]. */
 static int batch_run(struct batch *b, char *err, size_t errlen) {
         pthread_t threads[PARALLEL];
-        size_t n_threads = MIN((size_t) PARALLEL, b->n / 16);
+        /* Records are small: a thread is worth it for 16 of them; a
+         * segment is worth one by itself. */
+        size_t n_threads = MIN((size_t) PARALLEL, b->op == BATCH_GET_SEGMENT ? b->n : b->n / 16);
         int r = 0;
 
         b->result = calloc(b->n + 1, sizeof(int));
@@ -437,72 +474,48 @@ static int load_inbox(struct vmc_store *s, struct vmc_record_set *set, struct vm
 static int load_index(struct vmc_store *s, const struct vmc_fleet_load_options *o, struct vmc_record_set *set,
                       struct vmc_fleet_source *src, char *err, size_t errlen) {
         char since_day[16] = "";
-        char **fetched = NULL;
-        size_t n_fetched = 0;
+        struct names fetched = {};
         int r = 0;
 
         if (o->since != VMC_TIME_UNKNOWN)
                 vmc_utc_day(o->since, since_day);
-        fetched = calloc(1, sizeof(char *));
-        if (!fetched)
-                return -ENOMEM;
         for (unsigned attempt = 0;; attempt++) {
                 struct names segs = {};
+                struct batch b = { .s = s, .op = BATCH_GET_SEGMENT, .set = set, .src = src };
+                _cleanup_free_ char **wanted = NULL;
                 bool vanished = false;
 
                 r = list_segments(s, &segs, &src->listing, err, errlen);
                 if (r < 0)
                         break;
-                for (size_t i = 0; i < segs.n && r >= 0; i++) {
-                        _cleanup_free_ char *key = NULL;
-                        json_object *root = NULL;
+                wanted = calloc(segs.n + 1, sizeof(char *));
+                if (!wanted)
+                        r = -ENOMEM;
+                for (size_t i = 0; r >= 0 && i < segs.n; i++) {
                         char day[16];
-                        size_t bad = 0;
-                        char **nv;
-
-                        if (!segment_day(segs.v[i], day) || in_sorted(fetched, n_fetched, segs.v[i]))
+                        if (!segment_day(segs.v[i], day) || in_sorted(fetched.v, fetched.n, segs.v[i]))
                                 continue;
                         /* A day before --since holds nothing wanted. */
                         if (*since_day && (strcmp(day, "unknown") == 0 || strcmp(day, since_day) < 0))
                                 continue;
-                        if (asprintf(&key, INDEX "/%s", segs.v[i]) < 0) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        r = get_json(s, key, SEGMENT_MAX, &root, err, errlen);
-                        if (r == -ENOENT) {
-                                vanished = true;
-                                r = 0;
-                                continue;
-                        }
-                        if (r == -EBADMSG) {
-                                skip_bad(src, s, key, "not an index segment (not JSON)");
-                                r = 0;
-                                continue;
-                        }
-                        if (r < 0)
-                                break;
-                        r = add_segment(root, set, &bad);
-                        json_object_put(root);
-                        if (r == -EBADMSG) {
-                                skip_bad(src, s, key, "not an index segment");
-                                r = 0;
-                                continue;
-                        }
-                        if (bad)
-                                skip_bad(src, s, key, "some of its crashes have no valid id or fingerprint");
-                        src->segments++;
-                        nv = realloc(fetched, (n_fetched + 2) * sizeof(char *));
-                        if (!nv || !(nv[n_fetched] = strdup(segs.v[i]))) {
-                                if (nv)
-                                        fetched = nv;
-                                r = -ENOMEM;
-                                break;
-                        }
-                        fetched = nv;
-                        n_fetched++;
-                        qsort(fetched, n_fetched, sizeof(char *), cmp_str);
+                        wanted[i] = segs.v[i];
                 }
+                if (r >= 0)
+                        r = batch_keys(&b, INDEX, wanted, segs.n);
+                if (r >= 0)
+                        r = batch_run(&b, err, errlen);
+                /* Read (or no segment: not read again); gone: list again. */
+                for (size_t i = 0, k = 0; r >= 0 && i < segs.n; i++) {
+                        if (!wanted[i])
+                                continue;
+                        if (b.result[k++] == 1)
+                                vanished = true;
+                        else
+                                r = add_name(&fetched, segs.v[i]);
+                }
+                if (r >= 0 && fetched.n > 1)
+                        qsort(fetched.v, fetched.n, sizeof(char *), cmp_str);
+                batch_done(&b);
                 names_done(&segs);
                 if (r < 0 || !vanished)
                         break;
@@ -513,7 +526,7 @@ static int load_index(struct vmc_store *s, const struct vmc_fleet_load_options *
                         break;
                 }
         }
-        vmc_store_names_free(fetched, n_fetched);
+        names_done(&fetched);
         return r;
 }
 
