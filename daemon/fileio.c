@@ -63,6 +63,22 @@ oom:
         return -ENOMEM;
 }
 
+int write_full(int fd, const void *data, size_t len) {
+        const char *p = data;
+
+        while (len > 0) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
 int write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode) {
         _cleanup_free_ char *tmp = NULL;
         int fd, r = 0;
@@ -72,15 +88,7 @@ int write_file_atomic(int dirfd, const char *name, const void *data, size_t len,
         fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
         if (fd < 0)
                 return -errno;
-        for (size_t done = 0; r >= 0 && done < len;) {
-                ssize_t k = write(fd, (const char *) data + done, len - done);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        r = -errno;
-                else
-                        done += (size_t) k;
-        }
+        r = write_full(fd, data, len);
         if (r >= 0 && fsync(fd) < 0)
                 r = -errno;
         if (close(fd) < 0 && r >= 0)

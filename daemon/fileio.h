@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Small file helpers shared by the spool and the file store. */
+/* Small file helpers shared by the spool, the file store and transfers. */
 
 #include <stddef.h>
 #include <sys/types.h>
@@ -11,6 +11,10 @@
  * names_free. -ENOENT when the directory does not exist. */
 int dir_names(int at, const char *path, char ***ret, size_t *n);
 void names_free(char **names, size_t n);
+
+/* Writes all len bytes to fd, going on after short writes and EINTR;
+ * 0 or -errno. */
+int write_full(int fd, const void *data, size_t len);
 
 /* Replaces dirfd/name with len bytes of data, durably and whole: a
  * temporary ".NAME.tmp", fsync, rename over NAME, fsync of the directory.

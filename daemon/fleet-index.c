@@ -65,30 +65,25 @@ static bool segment_day(const char *name, char day[16]) {
         return n == 10 && day[4] == '-' && day[7] == '-';
 }
 
+/* One JSON value, and at most blanks after it: trailing bytes are not what
+ * we wrote. */
 static int parse_json(const char *data, size_t len, json_object **ret) {
         json_tokener *tok = json_tokener_new_ex(64);
         json_object *o;
+        size_t end;
 
         if (!tok)
                 return -ENOMEM;
         o = json_tokener_parse_ex(tok, data, (int) len);
-        if (!o || json_tokener_get_error(tok) != json_tokener_success ||
-            tok->char_offset < (int) len) { /* trailing bytes: not what we wrote */
-                if (tok->char_offset < (int) len && o) {
-                        size_t i = (size_t) tok->char_offset;
-                        while (i < len && (data[i] == '\n' || data[i] == ' '))
-                                i++;
-                        if (i == len) {
-                                json_tokener_free(tok);
-                                *ret = o;
-                                return 0;
-                        }
-                }
+        end = (size_t) tok->char_offset;
+        if (o && json_tokener_get_error(tok) == json_tokener_success)
+                while (end < len && (data[end] == '\n' || data[end] == ' '))
+                        end++;
+        json_tokener_free(tok);
+        if (!o || end < len) {
                 json_object_put(o);
-                json_tokener_free(tok);
                 return -EBADMSG;
         }
-        json_tokener_free(tok);
         *ret = o;
         return 0;
 }
@@ -445,6 +440,25 @@ static bool superseded(const struct names *in, const char *name) {
         return in_sorted(in->v, in->n, later);
 }
 
+/* Reads the inbox records listed in `in` into b->set: each ID.json, unless
+ * its later copy ID.dump.json is listed too. (*ret_wanted)[i] is in->v[i]
+ * when it was asked for; the asked ones' results are b->result, in order. */
+static int read_inbox(struct batch *b, const struct names *in, char ***ret_wanted, char *err, size_t errlen) {
+        char **wanted = calloc(in->n + 1, sizeof(char *));
+        int r;
+
+        if (!wanted)
+                return -ENOMEM;
+        *ret_wanted = wanted;
+        for (size_t i = 0; i < in->n; i++)
+                if (endswith(in->v[i], ".json") && !superseded(in, in->v[i]))
+                        wanted[i] = in->v[i];
+        r = batch_keys(b, INBOX, wanted, in->n);
+        if (r >= 0)
+                r = batch_run(b, err, errlen);
+        return r;
+}
+
 static int load_inbox(struct vmc_store *s, struct vmc_record_set *set, struct vmc_fleet_source *src, char *err,
                       size_t errlen) {
         struct names in = {};
@@ -452,18 +466,8 @@ static int load_inbox(struct vmc_store *s, struct vmc_record_set *set, struct vm
         _cleanup_free_ char **wanted = NULL;
         int r = vmc_store_list(s, INBOX, &in.v, &in.n, err, errlen);
 
-        if (r < 0)
-                return r;
-        wanted = calloc(in.n + 1, sizeof(char *));
-        if (!wanted)
-                r = -ENOMEM;
-        for (size_t i = 0; r >= 0 && i < in.n; i++)
-                if (endswith(in.v[i], ".json") && !superseded(&in, in.v[i]))
-                        wanted[i] = in.v[i];
         if (r >= 0)
-                r = batch_keys(&b, INBOX, wanted, in.n);
-        if (r >= 0)
-                r = batch_run(&b, err, errlen);
+                r = read_inbox(&b, &in, &wanted, err, errlen);
         for (size_t i = 0; r >= 0 && i < b.n; i++)
                 src->inbox += b.result[i] == 0;
         batch_done(&b);
@@ -915,17 +919,9 @@ int vmc_fleet_index(struct vmc_store *s, const struct vmc_index_options *o, stru
                         r = add_name(&taken, inbox.v[i]);
         } else {
                 struct batch b = { .s = s, .op = BATCH_GET_RECORD, .set = &fresh, .src = &src };
-                _cleanup_free_ char **wanted = calloc(inbox.n + 1, sizeof(char *));
+                _cleanup_free_ char **wanted = NULL;
 
-                if (!wanted)
-                        r = -ENOMEM;
-                for (size_t i = 0; r >= 0 && i < inbox.n; i++)
-                        if (endswith(inbox.v[i], ".json") && !superseded(&inbox, inbox.v[i]))
-                                wanted[i] = inbox.v[i];
-                if (r >= 0)
-                        r = batch_keys(&b, INBOX, wanted, inbox.n);
-                if (r >= 0)
-                        r = batch_run(&b, err, errlen);
+                r = read_inbox(&b, &inbox, &wanted, err, errlen);
                 /* Read means taken: gone (another run indexed it) or
                  * garbage (left for a human) is not. */
                 for (size_t i = 0, k = 0; r >= 0 && i < inbox.n; i++) {

@@ -97,21 +97,6 @@ static int parent_dir(struct vmc_store *s, const char *key, int *ret, const char
         return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len) {
-        const char *p = data;
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t) n;
-        }
-        return 0;
-}
-
 /* Fills the temporary file tmp with data (or fd's contents, or the stream's) and renames it
  * to name in dir, synced. */
 static int file_store_object(struct vmc_store *s, const char *key, const void *data, size_t len, int src,
@@ -142,10 +127,10 @@ static int file_store_object(struct vmc_store *s, const char *key, const void *d
                                 r = (int) n;
                                 break;
                         }
-                        r = write_all(fd, buf, (size_t) n);
+                        r = write_full(fd, buf, (size_t) n);
                 }
         } else if (src < 0)
-                r = write_all(fd, data, len);
+                r = write_full(fd, data, len);
         else {
                 _cleanup_free_ char *buf = malloc(COPY_CHUNK);
                 off_t off = 0;
@@ -158,7 +143,7 @@ static int file_store_object(struct vmc_store *s, const char *key, const void *d
                         }
                         if (n == 0)
                                 break;
-                        r = write_all(fd, buf, (size_t) n);
+                        r = write_full(fd, buf, (size_t) n);
                         off += n;
                 }
         }
@@ -306,7 +291,7 @@ static int file_get_fd(struct vmc_store *s, const char *key, uint64_t offset, in
                                       n < 0 ? strerror(-r) : "shorter than it was");
                         break;
                 }
-                r = write_all(fd, buf, (size_t) n);
+                r = write_full(fd, buf, (size_t) n);
                 if (r < 0) {
                         r = set_error(r, err, errlen, "%s: %s: writing what was read: %s", s->name, key,
                                       strerror(-r));

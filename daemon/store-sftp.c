@@ -5,10 +5,11 @@
  * SHA-1, which OpenSSH 9 refuses) and the server's host key must match the
  * pinned [store] ssh_host_key: there is no trust on first use.
  *
- * An object is written to KEY.part and renamed into place when complete,
- * so a reader never sees half of one. A dump whose KEY.part an earlier run
- * left (a kill, a power cut, the server away) is continued from the size
- * the server has, not sent again. SFTP's rename does not replace
+ * An object is written to a part file and renamed into place when
+ * complete, so a reader never sees half of one: KEY.RANDOM.part, this
+ * writer's alone, or KEY.part for a dump. A dump whose KEY.part an earlier
+ * run left (a kill, a power cut, the server away) is continued from the
+ * size the server has, not sent again. SFTP's rename does not replace
  * (OpenSSH's server links, then unlinks), so replacing an object removes
  * the old one first: in that short gap the key is absent, never partial. */
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -217,15 +219,56 @@ static int run(struct vmc_store *s, const char *method, const char *url, const c
 static int sftp_stat(struct vmc_store *s, const char *key, uint64_t *size, char *err, size_t errlen);
 static int sftp_delete(struct vmc_store *s, const char *key, char *err, size_t errlen);
 
+/* The part is whole but the rename failed: another writer stored the key
+ * between the removal and the rename. The last writer wins, as on the
+ * other backends: remove and rename again, a few times; otherwise the part
+ * goes. */
+static int replace_with_part(struct vmc_store *s, const char *key, const char *part, const char *rm,
+                             const char *mv, char *err, size_t errlen) {
+        struct sftp_store *h = s->priv;
+        const struct vmc_curl *c = vmc_transfer_curl(h->t);
+        _cleanup_free_ char *url = url_of(h, "", "");
+        int r = -EIO;
+
+        if (!url)
+                return -ENOMEM;
+        for (int attempt = 0; attempt < 3 && r < 0; attempt++) {
+                struct call call = { .h = h };
+                struct curl_slist *l;
+
+                call.quote = c->slist_append(NULL, rm);
+                l = call.quote ? c->slist_append(call.quote, mv) : NULL;
+                if (!l) {
+                        c->slist_free_all(call.quote);
+                        return -ENOMEM;
+                }
+                r = run(s, "HEAD", url, key, NULL, NULL, &call, err, errlen);
+                c->slist_free_all(call.quote);
+        }
+        if (r < 0)
+                (void) sftp_delete(s, part, NULL, 0);
+        return r;
+}
+
 static int upload(struct vmc_store *s, const char *key, struct vmc_body *body, struct vmc_put_resume *res,
                   char *err, size_t errlen) {
         struct sftp_store *h = s->priv;
         const struct vmc_curl *c = vmc_transfer_curl(h->t);
-        _cleanup_free_ char *url = url_of(h, key, ".part"), *rm = NULL, *mv = NULL, *part = NULL;
+        _cleanup_free_ char *url = NULL, *rm = NULL, *mv = NULL, *part = NULL;
         struct call call = { .h = h, .create_dirs = true };
+        char suffix[32] = ".part";
         int r;
 
-        if (res && body->fd >= 0 && body->size != VMC_BODY_STREAM) {
+        if (!res || body->fd < 0 || body->size == VMC_BODY_STREAM) {
+                /* Nothing to continue: a part of its own, so that two
+                 * writers of one key (two indexers storing catalog.json)
+                 * never write into, or rename, each other's. */
+                uint8_t rnd[6];
+                if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t) sizeof(rnd))
+                        return -errno ?: -EIO;
+                snprintf(suffix, sizeof(suffix), ".%02x%02x%02x%02x%02x%02x.part", rnd[0], rnd[1], rnd[2], rnd[3],
+                         rnd[4], rnd[5]);
+        } else {
                 /* A KEY.part is continued only when the caller's record
                  * says this upload started it; anything else there is
                  * removed first, so nothing is ever appended to a stranger. */
@@ -253,8 +296,10 @@ static int upload(struct vmc_store *s, const char *key, struct vmc_body *body, s
                 }
                 call.resume = true;
         }
-        if (!url || asprintf(&rm, "*rm %s/%s", h->dir, key) < 0 ||
-            asprintf(&mv, "rename %s/%s.part %s/%s", h->dir, key, h->dir, key) < 0)
+        url = url_of(h, key, suffix);
+        if (!url || (!part && asprintf(&part, "%s%s", key, suffix) < 0) ||
+            asprintf(&rm, "*rm %s/%s", h->dir, key) < 0 ||
+            asprintf(&mv, "rename %s/%s %s/%s", h->dir, part, h->dir, key) < 0)
                 return -ENOMEM;
         call.postquote = c->slist_append(NULL, rm);
         if (call.postquote) {
@@ -268,6 +313,10 @@ static int upload(struct vmc_store *s, const char *key, struct vmc_body *body, s
                 return -ENOMEM;
         r = run(s, "PUT", url, key, body, NULL, &call, err, errlen);
         c->slist_free_all(call.postquote);
+        if (r < 0 && r != -ECANCELED && !call.resume && sftp_stat(s, part, NULL, NULL, 0) > 0)
+                r = replace_with_part(s, key, part, rm, mv, err, errlen);
+        else if (r < 0 && !call.resume)
+                (void) sftp_delete(s, part, NULL, 0); /* no one would continue it */
         if (r == 404)
                 r = set_error(-ENOENT, err, errlen, "%s: PUT %s: no such directory", s->name, key);
         if (r >= 0 && call.resume) {

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "transfer.h"
 #include "util.h"
@@ -211,20 +212,6 @@ struct xfer {
         bool sftp;
 };
 
-static int write_all(int fd, const char *p, size_t len) {
-        while (len > 0) {
-                ssize_t n = write(fd, p, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                len -= (size_t) n;
-        }
-        return 0;
-}
-
 /* A download's body goes to its file; an error answer's to the sink, for
  * its message. */
 static size_t write_download(char *in, size_t size, size_t n, void *userdata) {
@@ -251,7 +238,7 @@ static size_t write_download(char *in, size_t size, size_t n, void *userdata) {
                 return write_sink(in, size, n, x->out);
         drop = (size_t) MIN((uint64_t) len, d->skip);
         d->skip -= drop;
-        r = write_all(d->fd, in + drop, len - drop);
+        r = write_full(d->fd, in + drop, len - drop);
         if (r < 0) {
                 d->error = r;
                 return 0;

@@ -74,3 +74,25 @@ check_list() {
         req=$(sed -n 's/^requests //p' "$work/$name.err")
         check "$name: one request ($req)" test "$req" = 1
 }
+
+# check_same_key NAME KEY STORE_PUT STORE_GET ARGS...: six writers store
+# different contents under one key at once (two indexers writing
+# catalog.json): each exits 0 and the object is whole, one of the six.
+check_same_key() {
+        local name=$1 key=$2 put=$3 get=$4 pids=() rc=0 i match=no n=6
+        shift 4
+        for i in $(seq $n); do
+                head -c $((2000000 + i)) /dev/urandom >"$work/$name.in$i"
+                "$put" "$@" --no-stat "$key" <"$work/$name.in$i" >/dev/null 2>"$work/$name.err$i" &
+                pids+=($!)
+        done
+        for i in $(seq $n); do
+                wait "${pids[$((i - 1))]}" || { rc=1; sed 's/^/    /' "$work/$name.err$i"; }
+        done
+        check "$name: $n writers of one key at once all exit 0" test $rc -eq 0
+        "$get" "$@" "$key" >"$work/$name.got" 2>"$work/$name.geterr"
+        for i in $(seq $n); do
+                cmp -s "$work/$name.got" "$work/$name.in$i" && match=yes
+        done
+        check "$name: the object is one writer's, whole" test $match = yes
+}

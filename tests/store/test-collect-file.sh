@@ -9,7 +9,7 @@
 # from an offset, and listed, through the store code (store-get).
 # Usage: test-collect-file.sh VMCORED SHARED_DIR WORK_DIR STORE_GET
 set -u
-vmcored=$1 shared=$2 work=$3 store_get=$4
+vmcored=$1 shared=$2 work=$3 store_get=$4 store_put=$5
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 fixtures=$shared/fixtures/vmcores
@@ -109,6 +109,8 @@ check_list "list a crash" "MANIFEST.json dmesg.txt report.json vmcore" \
 check_list "list a fingerprint's records" "$id.json" "$store_get" --config "$work/empty.conf" --store "file://$store" \
         "v1/fingerprints/$fp"
 check_list "list a missing prefix: empty" "" "$store_get" --config "$work/empty.conf" --store "file://$store" v1/none
+check_same_key "same key" t/same "$store_put" "$store_get" --config "$work/empty.conf" --store "file://$store"
+check "same key: no temporary file left" test -z "$(ls -A "$store/t" | grep tmp)"
 
 # ---- dump policies ----
 printf '[upload]\ndump = never\n' >"$work/never.conf"

@@ -107,6 +107,7 @@ mkdir -p "$srv/www/basic/crashes/s/dir"
 touch "$srv/www/basic/crashes/s/.hidden" "$srv/www/basic/crashes/s/other.part" "$srv/www/basic/crashes/s/a b"
 check_list "list with a directory, a space, hidden and .part files" "a b dir pipe" "$store_get" "${basic[@]}" s
 check_list "list a missing prefix: empty" "" "$store_get" "${basic[@]}" v1/none
+check_same_key "same key" t/same "$store_put" "$store_get" "${basic[@]}"
 check_list "list an empty directory" "" "$store_get" "${basic[@]}" s/dir
 check_list "list with a bearer token" "$(cat "$work/bearer.out")" "$store_get" --config "$work/ca.conf" \
         --credentials "$work/bearer.cred" --store "https://127.0.0.1:$port/bearer" v1/crashes

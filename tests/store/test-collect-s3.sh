@@ -133,6 +133,7 @@ check_list "list a crash" "MANIFEST.json dmesg.txt report.json vmcore" "$store_g
         --store "$(store fleet)" "v1/crashes/$id"
 check_list "list with a common prefix" "dir get" "$store_get" --config "$work/s3.conf" --store "$(store get)" s
 check_list "list a missing prefix: empty" "" "$store_get" --config "$work/s3.conf" --store "$(store get)" v1/none
+check_same_key "same key" t/same "$store_put" "$store_get" --config "$work/s3.conf" --store "$(store get)"
 # A proxy that cuts its first two answers to a GET after a third of the
 # body, as a connection that drops midway.
 cat >"$work/cut-proxy.py" <<'PY'

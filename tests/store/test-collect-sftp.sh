@@ -82,7 +82,9 @@ head -c $(((3 << 20) + 7)) /dev/urandom >"$work/stream.in"
 got=$(cat "$work/stream.in" | "$store_put" --config "$work/sftp.conf" s/pipe 2>"$work/stream.err")
 check "stream: stored whole" test "$got" = $(((3 << 20) + 7)) || sed 's/^/    /' "$work/stream.err"
 check "stream: content equal" cmp -s "$root/s/pipe" "$work/stream.in"
-check "stream: no .part left" test ! -e "$root/s/pipe.part"
+check "stream: no .part left" test -z "$(ls "$root/s" | grep "\.part$")"
+check_same_key "same key" t/same "$store_put" "$store_get" --config "$work/sftp.conf"
+check "same key: no .part left" test -z "$(ls "$root/t" | grep "\.part$")"
 
 # ---- reading back (resumed at an offset) and listing ----
 check_reads "get" "$work/stream.in" s/pipe "$store_get" --config "$work/sftp.conf"
