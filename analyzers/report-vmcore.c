@@ -156,13 +156,21 @@ static void format_utc(int64_t t, bool iso, char *buf, size_t len) {
                 snprintf(buf, len, "%" PRId64, t);
 }
 
+static void add_reg(json_object *o, const struct vmc_cpu_facts *c, bool symbols, const char *name, unsigned i) {
+        if (!symbols)
+                vmc_jadd(o, name, vmc_jhex(c->regs.regs[i]));
+        else if (c->reg_symbols[i])
+                vmc_jadd(o, name, json_object_new_string(c->reg_symbols[i]));
+}
+
 static json_object *regs_json(const struct vmc_cpu_facts *c, bool symbols) {
         json_object *o = json_object_new_object();
         for (unsigned i = 0; o && i < c->regs.n_regs; i++) {
-                if (!symbols)
-                        vmc_jadd(o, c->regs.names[i], vmc_jhex(c->regs.regs[i]));
-                else if (c->reg_symbols[i])
-                        vmc_jadd(o, c->regs.names[i], json_object_new_string(c->reg_symbols[i]));
+                add_reg(o, c, symbols, c->regs.names[i], i);
+                /* arm64's log calls x30 "lr": both names, as people look
+                 * for either. */
+                if (streq_ptr(c->regs.names[i], "x30"))
+                        add_reg(o, c, symbols, "lr", i);
         }
         return o;
 }

@@ -170,6 +170,9 @@ int cmd_check_config(int argc, char **argv) {
                 ret = 1;
         if (c.kdump && vmc_kdump_check(c.capture_initrd) < 0)
                 ret = 1;
+        /* Without --kdump too: a warning that costs one read of kallsyms. */
+        if (!c.kdump)
+                (void) vmc_kexec_kallsyms_check(false);
 out:
         vmc_settings_done(&st);
         return ret;

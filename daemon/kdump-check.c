@@ -9,6 +9,7 @@
  * unpacks, the compressed archive, the files and what the capture job
  * then needs come to about 7 times the compressed size. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,88 @@ static const char *find_capture_initrd(char *buf, size_t len) {
         return NULL;
 }
 
+static inline void pclosep(FILE **f) {
+        if (*f)
+                pclose(*f);
+}
+#define _cleanup_pclose_ _cleanup_(pclosep)
+
+/* Whether the kallsyms file lists sym as a text symbol. */
+static int kallsyms_has(FILE *f, const char *sym) {
+        char line[512];
+
+        rewind(f);
+        while (fgets(line, sizeof(line), f)) {
+                char type, name[256];
+                if (sscanf(line, "%*s %c %255s", &type, name) == 2 && (type == 'T' || type == 't') &&
+                    streq_ptr(name, sym))
+                        return 1;
+        }
+        return ferror(f) ? -EIO : 0;
+}
+
+/* "kexec-tools 2.0.25", or "" when kexec is not found. */
+static void kexec_version(char *buf, size_t len) {
+        _cleanup_pclose_ FILE *p = NULL;
+        const char *kexec = getenv("VMCORED_KEXEC");
+        char cmd[512];
+
+        *buf = '\0';
+        if (!kexec || !*kexec)
+                kexec = access("/usr/sbin/kexec", X_OK) == 0 ? "/usr/sbin/kexec"
+                        : access("/sbin/kexec", X_OK) == 0  ? "/sbin/kexec"
+                                                            : NULL;
+        if (!kexec || strpbrk(kexec, "'\\"))
+                return;
+        snprintf(cmd, sizeof(cmd), "'%s' --version 2>/dev/null", kexec);
+        p = popen(cmd, "re");
+        if (p && fgets(buf, (int) len, p))
+                buf[strcspn(buf, "\n")] = '\0';
+        if (!*buf)
+                snprintf(buf, len, "kexec (%s)", kexec);
+}
+
+int vmc_kexec_kallsyms_check(bool print) {
+        const char *arch = getenv("VMCORED_ARCH");
+        const char *path = path_or("VMCORED_PROC_KALLSYMS", "/proc/kallsyms");
+        const char *fixed = path_or("VMCORED_KALLSYMS_COPY", "/run/vmcored/kallsyms");
+        _cleanup_fclose_ FILE *f = NULL, *copy = NULL;
+        char version[256];
+        struct utsname u;
+        int r;
+
+        if (!arch || !*arch)
+                arch = uname(&u) == 0 ? u.machine : "";
+        if (!streq_ptr(arch, "aarch64"))
+                return 0;
+        f = fopen(path, "re");
+        if (!f)
+                return 0; /* no kallsyms (CONFIG_KALLSYMS unset): kexec cannot look it up either */
+        r = kallsyms_has(f, "_text");
+        if (r != 0)
+                return 0;
+        if (kallsyms_has(f, "_stext") <= 0)
+                return 0;
+        kexec_version(version, sizeof(version));
+        copy = fopen(fixed, "re");
+        if (copy && kallsyms_has(copy, "_text") > 0) {
+                if (print)
+                        printf("kallsyms_text = missing; kexec is given %s (vmcored-kallsyms.service)\n", fixed);
+                return 0;
+        }
+        if (print)
+                printf("kallsyms_text = missing\n");
+        log_warning("this arm64 kernel's %s lists no _text (the kernel is built without CONFIG_KALLSYMS_ALL), "
+                    "and %s takes the kernel's start from _text when it loads the capture kernel (kexec -p): "
+                    "after a crash, /proc/vmcore would claim about 2^64 bytes (the kernel's PT_LOAD at "
+                    "p_vaddr 0xffffffffffffffff) and no dump could be read. Enable vmcored-kallsyms.service "
+                    "(kdump-tools.service and kdump.service pull it in; it gives kexec a copy of kallsyms "
+                    "with _text = _stext - 0x10000) and reload kdump, or build the kernel with "
+                    "CONFIG_KALLSYMS_ALL=y",
+                    path, *version ? version : "kexec-tools");
+        return -ENOEXEC;
+}
+
 int vmc_kdump_check(const char *capture_initrd) {
         const char *sys = path_or("VMCORED_SYS_KERNEL", "/sys/kernel");
         char path[4096], ck[256], found[4096];
@@ -125,5 +208,9 @@ int vmc_kdump_check(const char *capture_initrd) {
                 }
         } else
                 printf("capture_initramfs = (not found)\n");
+        /* A capture kernel loaded from a header without _text is one no
+         * tool can read after the crash. */
+        if (vmc_kexec_kallsyms_check(true) < 0 && loaded)
+                errors++;
         return errors > 0 ? -ENOMEM : 0;
 }

@@ -48,5 +48,45 @@ check "an initramfs that is not there: exit 1, said" test $? -eq 1 -a -n "$(grep
 "$vmcored" check-config --config "$work/empty.conf" >"$work/plain.out" 2>&1
 check "without --kdump: no [kdump] section, exit 0" test $? -eq 0 -a -z "$(grep '^\[kdump\]' "$work/plain.out")"
 
+# ---- arm64: a kallsyms without _text (Debian 12's arm64 kernel) ----
+# Stand-ins: VMCORED_ARCH for uname, VMCORED_PROC_KALLSYMS, the workaround's
+# copy VMCORED_KALLSYMS_COPY, and a kexec that says its version.
+helper=$here/../../systemd/vmcored-kallsyms-text
+printf '%s\n' "ffff800008000000 t _head_stub" "ffff800008010000 T _stext" "ffff800008010000 T __exception_text_start" \
+        "ffff800009a10000 T _etext" "ffff80000a000000 D jiffies" >"$work/kallsyms.arm64"
+printf '#!/bin/sh\necho "kexec-tools 2.0.25"\n' >"$work/kexec" && chmod +x "$work/kexec"
+export VMCORED_KEXEC=$work/kexec VMCORED_PROC_KALLSYMS=$work/kallsyms.arm64 VMCORED_KALLSYMS_COPY=$work/run/kallsyms
+VMCORED_ARCH=aarch64 run --capture-initrd "$work/initrd.img"
+check "arm64, no _text, capture kernel loaded: exit 1" test $? -eq 1
+check "arm64, no _text: says why /proc/vmcore would be unreadable, names kexec-tools and the fix" \
+        grep -q "lists no _text.*kexec-tools 2.0.25 takes the kernel's start from _text.*p_vaddr 0xffffffffffffffff.*Enable vmcored-kallsyms.service" "$work/err"
+check "arm64, no _text: the [kdump] section says so" grep -qx "kallsyms_text = missing" "$work/out"
+VMCORED_ARCH=aarch64 "$vmcored" check-config --config "$work/empty.conf" >"$work/plain.out" 2>"$work/plain.err"
+check "arm64, no _text, without --kdump: a warning, exit 0" test $? -eq 0 -a -n "$(grep 'lists no _text' "$work/plain.err")"
+VMCORED_ARCH=x86_64 run --capture-initrd "$work/initrd.img"
+check "x86_64 with the same kallsyms: no word about it, exit 0" test $? -eq 0 -a -z "$(grep -i '_text' "$work/err" "$work/out")"
+
+# The workaround: the helper writes the copy with _text = _stext - 0x10000.
+VMCORED_ARCH=aarch64 VMCORED_KALLSYMS=$work/kallsyms.arm64 sh "$helper" "$work/run/kallsyms" >"$work/helper.out" 2>&1
+check "kallsyms-text: exit 0, the copy written" test $? -eq 0 -a -f "$work/run/kallsyms"
+check "kallsyms-text: _text = _stext - 0x10000, then the kernel's lines" \
+        test "$(head -1 "$work/run/kallsyms")" = "ffff800008000000 T _text" -a \
+        "$(tail -n +2 "$work/run/kallsyms" | cmp - "$work/kallsyms.arm64" && echo same)" = same
+VMCORED_ARCH=aarch64 run --capture-initrd "$work/initrd.img"
+check "arm64, no _text, the copy in place: exit 0, said" \
+        test $? -eq 0 -a -n "$(grep -x "kallsyms_text = missing; kexec is given $work/run/kallsyms (vmcored-kallsyms.service)" "$work/out")"
+VMCORED_ARCH=aarch64 VMCORED_KALLSYMS=$work/run/kallsyms sh "$helper" "$work/run/again" >/dev/null 2>&1
+check "kallsyms-text: _text listed already: exit 1, nothing written" test $? -eq 1 -a ! -e "$work/run/again"
+VMCORED_ARCH=x86_64 VMCORED_KALLSYMS=$work/kallsyms.arm64 sh "$helper" "$work/run/again" >/dev/null 2>&1
+check "kallsyms-text: not arm64: exit 1, nothing written" test $? -eq 1 -a ! -e "$work/run/again"
+sed 's/^ffff[0-9a-f]*/0000000000000000/' "$work/kallsyms.arm64" >"$work/kallsyms.hidden"
+VMCORED_ARCH=aarch64 VMCORED_KALLSYMS=$work/kallsyms.hidden sh "$helper" "$work/run/again" >/dev/null 2>"$work/helper.err"
+check "kallsyms-text: addresses hidden (not root): exit 2, said, nothing written" \
+        test $? -eq 2 -a ! -e "$work/run/again" -a -n "$(grep 'run as root' "$work/helper.err")"
+# The borrow between the halves: _stext at a 4 GiB boundary.
+printf '%s\n' "ffff800100000000 T _stext" >"$work/kallsyms.borrow"
+VMCORED_ARCH=aarch64 VMCORED_KALLSYMS=$work/kallsyms.borrow sh "$helper" "$work/run/borrow" >/dev/null 2>&1
+check "kallsyms-text: the subtraction borrows across 32 bits" test "$(head -1 "$work/run/borrow")" = "ffff8000ffff0000 T _text"
+
 echo "check-kdump: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

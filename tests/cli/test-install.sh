@@ -54,6 +54,24 @@ if command -v systemd-analyze >/dev/null && pkg-config --exists systemd; then
                 grep -qx "ExecStart=-$bin collect --fingerprint-only" "$kt" -a -n "$(grep -x Before=kdump-tools-dump.service "$kt")"
         check "kdump-tools drop-in pulls the unit in" \
                 grep -qx "Wants=vmcored-kdump-tools.service" "$work/dest$unitdir/kdump-tools-dump.service.d/vmcored.conf"
+        # arm64: kexec gets a kallsyms with _text, in kdump-tools' and
+        # kdump-utils' own mount namespace.
+        ks=$work/dest$unitdir/vmcored-kallsyms.service
+        helper=$(grep '/libexec/vmcored/kallsyms-text$' "$work/files")
+        check "installed: the kallsyms helper, executable" test -n "$helper" -a -x "$work/dest$helper"
+        check "kallsyms unit: runs the installed helper, arm64 only, before both kdump units" \
+                grep -qx "ExecStart=$helper /run/vmcored/kallsyms" "$ks" -a -n "$(grep -x ConditionArchitecture=arm64 "$ks")" \
+                -a -n "$(grep -x 'Before=kdump-tools.service kdump.service' "$ks")"
+        sed "s|$helper|$work/dest$helper|" "$ks" >"$work/vmcored-kallsyms.service"
+        systemd-analyze verify "$work/vmcored-kallsyms.service" >"$work/verify-ks.log" 2>&1
+        check "kallsyms unit: systemd-analyze verify has nothing to say about it" \
+                test -z "$(grep -v "man vmcored" "$work/verify-ks.log")" || sed 's/^/    /' "$work/verify-ks.log"
+        for u in kdump-tools kdump; do
+                d=$work/dest$unitdir/$u.service.d/vmcored-kallsyms.conf
+                check "$u.service drop-in: binds the copy over /proc/kallsyms, after the unit that writes it" \
+                        grep -qx "BindReadOnlyPaths=-/run/vmcored/kallsyms:/proc/kallsyms" "$d" \
+                        -a -n "$(grep -x After=vmcored-kallsyms.service "$d")"
+        done
         mkdir -p "$work/root"
         systemd-tmpfiles --create --root="$work/root" "$work/dest$tmpfilesdir/vmcored.conf" >"$work/tmpfiles.log" 2>&1
         check "tmpfiles.d: applies cleanly" test $? -eq 0 || sed 's/^/    /' "$work/tmpfiles.log"

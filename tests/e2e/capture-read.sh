@@ -1,7 +1,8 @@
 #!/bin/sh
 # Capture-kernel job of the e2e read test: the kernel log of /proc/vmcore by
 # makedumpfile and by vmcored, vmcored's analysis of /proc/vmcore, and a
-# filtered dump (makedumpfile -l -d 31) for the host to read again.
+# filtered dump (makedumpfile -l -d 31; with /mnt/in/elf also -E -d 31) for
+# the host to read again.
 # Usage (in the capture kernel): capture-read.sh OUTDIR
 out=$1
 up() { cut -d' ' -f1 /proc/uptime; }
@@ -19,3 +20,8 @@ echo "makedumpfile_rc=$?" >>"$out/rc.txt"
 t2=$(up)
 echo "makedumpfile_s=$(echo "$t2 $t1" | awk '{ printf "%.2f", $1 - $2 }')" >>"$out/rc.txt"
 echo "vmcore_bytes=$(stat -c %s /proc/vmcore)" >>"$out/rc.txt"
+# /mnt/in/elf: also a filtered ELF dump.
+if [ -e /mnt/in/elf ]; then
+	makedumpfile -E -d 31 /proc/vmcore "$out/vmcore.elf" >"$out/makedumpfile-elf.log" 2>&1
+	echo "makedumpfile_elf_rc=$?" >>"$out/rc.txt"
+fi

@@ -62,11 +62,24 @@ log "first kernel: crash kind '$kind'"
 # --capture-initrd), else this one.
 cinitrd=/mnt/initrd.img
 [ -f /mnt/capture-initrd.img ] && cinitrd=/mnt/capture-initrd.img
+# arm64: kexec-tools takes the kernel's start from /proc/kallsyms' _text,
+# which Debian's arm64 kernel does not list; vmcored's deployment gives
+# kexec a copy that has it (lab run --broken-kallsyms: not).
+fixed=no
+if [ "$(arg lab_kallsyms_fix)" = 1 ] && [ -x /usr/libexec/vmcored/kallsyms-text ]; then
+	mkdir -p /run/vmcored
+	if /usr/libexec/vmcored/kallsyms-text /run/vmcored/kallsyms > /mnt/out/kallsyms-text.log 2>&1 &&
+			mount --bind /run/vmcored/kallsyms /proc/kallsyms; then
+		fixed=yes
+		log "kexec gets a kallsyms with _text: $(grep ' _text$' /proc/kallsyms)"
+	fi
+fi
 if ! kexec -p /mnt/vmlinuz --initrd="$cinitrd" \
 		--append="$(cat /mnt/capture.cmdline)" > /mnt/out/kexec.log 2>&1; then
 	log "kexec -p failed: $(cat /mnt/out/kexec.log)"
 	halt_now
 fi
+[ "$fixed" = yes ] && umount /proc/kallsyms
 if [ "$(cat /sys/kernel/kexec_crash_loaded)" != 1 ]; then
 	log "capture kernel not loaded"
 	halt_now
