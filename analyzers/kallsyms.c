@@ -539,7 +539,12 @@ bool kallsyms_lookup(struct kallsyms *ks, uint64_t addr, struct ksym *ret) {
         /* A "symbol" this large is the gap between kernel regions. */
         if (ks->read_error || ret->size > KALLSYMS_MAX_SIZE)
                 return false;
-        return name_of(ks, i, &ret->type, ret->name, sizeof(ret->name));
+        if (!name_of(ks, i, &ret->type, ret->name, sizeof(ret->name)))
+                return false;
+        /* An end marker is no function: past _etext is read-only data
+         * when kallsyms lists text only (no CONFIG_KALLSYMS_ALL, as on
+         * Debian's arm64), and the kernel prints such addresses raw too. */
+        return !streq_ptr(ret->name, "_etext") && !streq_ptr(ret->name, "_einittext") && !streq_ptr(ret->name, "_end");
 }
 
 /* Compares entry p (avail bytes) with each name not found yet. */

@@ -162,6 +162,80 @@ fail:
         return r;
 }
 
+/* struct module sits in its module's own memory (the data of its core
+ * layout, or of mem[MOD_DATA]): a struct that reads as a module and lies
+ * inside one of the regions it names is one. The list head, in the
+ * kernel's .data, is not. */
+static bool module_at(const struct kmem *mem, const struct layout *l, uint64_t mod) {
+        struct kmodule km = {};
+        uint64_t next, prev;
+        size_t len;
+
+        if (read_module(mem, l, mod, &km) < 0)
+                return false;
+        /* A module's name as the kernel takes it (KBUILD_MODNAME), ended
+         * within the field; the list links, kernel pointers. */
+        len = strnlen(km.name, MODULE_NAME_LEN);
+        if (len == MODULE_NAME_LEN || strspn(km.name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != len)
+                return false;
+        if (kmem_read_u64(mem, mod + l->list, &next) < 0 || kmem_read_u64(mem, mod + l->list + 8, &prev) < 0 ||
+            !kernel_pointer(next) || !kernel_pointer(prev) || next % 8 || prev % 8)
+                return false;
+        for (unsigned i = 0; i < km.n_regions; i++)
+                if (mod >= km.regions[i].base && mod - km.regions[i].base < km.regions[i].size)
+                        return true;
+        return false;
+}
+
+#define MODULE_SCAN_MAX (UINT64_C(16) << 20)
+#define MODULE_SCAN_PAGE 4096
+
+int kmodules_find_head(const struct kmem *mem, struct kbtf *btf, uint64_t addr, uint64_t *head, char *err,
+                       size_t errlen) {
+        struct kmodules tmp = {};
+        struct layout l = {};
+        uint8_t page[MODULE_SCAN_PAGE];
+        uint64_t base_off, mod = 0, node, next;
+        int r = read_layout(btf, &l, &tmp, err, errlen);
+
+        if (r < 0)
+                return r;
+        /* The field holding where the module's code starts: a struct
+         * module whose code holds addr has a value <= addr there. */
+        base_off = l.mem_array ? l.mem + l.mem_base : l.core_base;
+        for (uint64_t first = addr & ~(uint64_t) (MODULE_SCAN_PAGE - 1), at = first;
+             !mod && at - first < MODULE_SCAN_MAX; at += MODULE_SCAN_PAGE) {
+                /* The end of the module's memory: a page not mapped. */
+                if (kmem_read(mem, at, page, sizeof(page)) < 0)
+                        break;
+                for (size_t i = 0; i + 8 <= sizeof(page); i += 8) {
+                        uint64_t v = kmem_le64(page + i);
+                        if (v > addr || addr - v >= MODULE_SCAN_MAX || v % MODULE_SCAN_PAGE || at + i < base_off)
+                                continue;
+                        if (module_at(mem, &l, at + i - base_off)) {
+                                mod = at + i - base_off;
+                                break;
+                        }
+                }
+        }
+        if (!mod)
+                return set_error(-ENOENT, err, errlen,
+                                 "no struct module found after the module address 0x%" PRIx64, addr);
+        /* Round the list to the node that is no module: `modules`. */
+        node = mod + l.list;
+        for (unsigned n = 0; n <= MODULES_MAX; n++) {
+                r = kmem_read_u64(mem, node, &next);
+                        if (r < 0 || !kernel_pointer(next) || next < l.list)
+                        return set_error(-EBADMSG, err, errlen, "the modules list breaks after %u modules", n);
+                if (!module_at(mem, &l, next - l.list)) {
+                        *head = next;
+                        return 0;
+                }
+                node = next;
+        }
+        return set_error(-EBADMSG, err, errlen, "the modules list does not come round");
+}
+
 void kmodules_free(struct kmodules *m) {
         if (!m)
                 return;

@@ -23,6 +23,14 @@ int kmodules_load(const struct kmem *mem, uint64_t head, struct kbtf *btf, struc
                   size_t errlen);
 void kmodules_free(struct kmodules *m);
 
+/* The address of `modules` when kallsyms does not list it (kernels without
+ * CONFIG_KALLSYMS_ALL): the struct module of the module whose code holds
+ * addr is looked for in that module's memory after addr (up to 6.3 it is
+ * in the same allocation), and its list followed round to the node that is
+ * no module. -ENOENT when none is found there. */
+int kmodules_find_head(const struct kmem *mem, struct kbtf *btf, uint64_t addr, uint64_t *head, char *err,
+                       size_t errlen);
+
 size_t kmodules_count(const struct kmodules *m);
 /* Name of module i (i < kmodules_count()). */
 const char *kmodules_name(const struct kmodules *m, size_t i);

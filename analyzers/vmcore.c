@@ -109,6 +109,66 @@ static int find_btf(struct vmc_vmcore *vm, uint64_t above, uint64_t *start, uint
         return -ENOENT;
 }
 
+/* Kernels built without CONFIG_KALLSYMS_ALL (Debian's arm64) list no data
+ * symbols: neither __start_BTF nor the gaps around it. The BTF header is
+ * looked for instead, in the read-only data between the kallsyms tables and
+ * .data: magic 0xeb9f, version 1, flags 0, a 24-byte header, the types
+ * first and the strings right after them. */
+#define BTF_SCAN_MAX (UINT64_C(96) << 20)
+#define BTF_SCAN_CHUNK (UINT64_C(64) << 10)
+
+static bool btf_header_at(const uint8_t *h, uint64_t *size) {
+        static const uint8_t magic[8] = { 0x9f, 0xeb, 0x01, 0x00, 0x18, 0x00, 0x00, 0x00 };
+        uint32_t type_off, type_len, str_off, str_len;
+
+        if (memcmp(h, magic, sizeof(magic)) != 0)
+                return false;
+        type_off = kmem_le32(h + 8);
+        type_len = kmem_le32(h + 12);
+        str_off = kmem_le32(h + 16);
+        str_len = kmem_le32(h + 20);
+        if (type_off != 0 || type_len == 0 || str_off != type_len || str_len == 0 || str_len > (64U << 20))
+                return false;
+        *size = 24 + (uint64_t) str_off + str_len;
+        return true;
+}
+
+static int scan_btf(struct vmc_vmcore *vm, uint64_t from, uint64_t to, uint64_t *start, uint64_t *stop) {
+        const struct kmem *mem = vmc_dump_kmem(vm->dump);
+        _cleanup_free_ uint8_t *buf = malloc(BTF_SCAN_CHUNK + 24);
+        uint64_t size;
+
+        if (!buf)
+                return -ENOMEM;
+        from &= ~UINT64_C(3);
+        to = MIN(to, from + BTF_SCAN_MAX);
+        for (uint64_t at = from; at < to; at += BTF_SCAN_CHUNK) {
+                /* 24 bytes more than the step: a header across two chunks. */
+                if (kmem_read(mem, at, buf, BTF_SCAN_CHUNK + 24) < 0)
+                        continue; /* a page not in the dump */
+                for (size_t i = 0; i < BTF_SCAN_CHUNK; i += 4)
+                        if (buf[i] == 0x9f && btf_header_at(buf + i, &size)) {
+                                *start = at + i;
+                                *stop = at + i + size;
+                                return 0;
+                        }
+        }
+        return -ENOENT;
+}
+
+/* The lowest data symbol VMCOREINFO names above addr: where .data begins,
+ * at most. */
+static uint64_t data_above(const struct vmcoreinfo *vi, uint64_t addr) {
+        static const char *const data_syms[] = { "init_top_pgt", "swapper_pg_dir", "prb", "init_uts_ns",
+                                                 "vmap_area_list", "node_online_map", "mem_section" };
+        uint64_t data = UINT64_MAX, v;
+
+        for (size_t i = 0; i < ELEMENTSOF(data_syms); i++)
+                if (vmcoreinfo_symbol(vi, data_syms[i], &v) && v > addr && v < data)
+                        data = v;
+        return data;
+}
+
 struct kbtf *vmc_vmcore_btf(struct vmc_vmcore *vm) {
         static const char *const names[] = { "__start_BTF", "__stop_BTF" };
         uint64_t addr[ELEMENTSOF(names)], above;
@@ -127,6 +187,9 @@ struct kbtf *vmc_vmcore_btf(struct vmc_vmcore *vm) {
                 above = 0;
         if (above == 0 || find_btf(vm, above, &addr[0], &addr[1]) < 0) {
                 r = kallsyms_addresses_above(vm->kallsyms, above, names, ELEMENTSOF(names), addr);
+                if (r >= 0 && r < (int) ELEMENTSOF(names) && above > 0 &&
+                    scan_btf(vm, above, data_above(vmc_dump_vmcoreinfo(vm->dump), above), &addr[0], &addr[1]) >= 0)
+                        r = ELEMENTSOF(names);
                 if (r >= 0 && r < (int) ELEMENTSOF(names))
                         r = set_error(-ENODATA, msg, sizeof(msg),
                                       "the kernel has no BTF (no __start_BTF/__stop_BTF in kallsyms)");
@@ -143,7 +206,9 @@ struct kbtf *vmc_vmcore_btf(struct vmc_vmcore *vm) {
         return vm->btf;
 }
 
-static void load_modules(struct vmc_vmcore *vm) {
+#define MODULE_SCANS_MAX 4
+
+static void load_modules(struct vmc_vmcore *vm, uint64_t addr) {
         static const char *const names[] = { "modules" };
         struct kbtf *btf;
         uint64_t head, above = 0;
@@ -161,26 +226,58 @@ static void load_modules(struct vmc_vmcore *vm) {
         (void) vmcoreinfo_symbol(vmc_dump_vmcoreinfo(vm->dump), "kallsyms_token_index", &above);
         above = MAX(above, vm->btf_stop);
         r = kallsyms_addresses_above(vm->kallsyms, above, names, 1, &head);
-        if (r == 0)
-                r = set_error(-ENODATA, msg, sizeof(msg), "kallsyms has no `modules` list");
+        if (r == 0) {
+                /* Text symbols only: found from the module itself. */
+                char why[400] = "";
+                r = kmodules_find_head(vmc_dump_kmem(vm->dump), btf, addr, &head, why, sizeof(why));
+                /* Not a module's address after all: another may be. */
+                if (r == -ENOENT && ++vm->modules_scans < MODULE_SCANS_MAX) {
+                        vm->modules_tried = false;
+                        return;
+                }
+                if (r < 0)
+                        r = set_error(r, msg, sizeof(msg), "kallsyms has no `modules` list, and %s",
+                                      *why ? why : strerror(-r));
+        }
         if (r >= 0)
                 r = kmodules_load(vmc_dump_kmem(vm->dump), head, btf, &vm->modules, msg, sizeof(msg));
         if (r < 0)
                 (void) vmc_vmcore_warn(vm, "module symbols: %s", *msg ? msg : strerror(-r));
 }
 
+/* Where the kernel image ends, about: the highest symbol VMCOREINFO names
+ * (in .data or .bss), and room for the rest of .bss. */
+static uint64_t image_end(const struct vmcoreinfo *vi) {
+        const char *raw = vmcoreinfo_raw(vi);
+        uint64_t end = 0;
+
+        for (const char *p = raw ? strstr(raw, "SYMBOL(") : NULL; p; p = strstr(p + 1, "SYMBOL(")) {
+                const char *eq = strchr(p, '=');
+                uint64_t v;
+                if (eq && sscanf(eq + 1, "%" SCNx64, &v) == 1 && v > end)
+                        end = v;
+        }
+        return end ? end + (UINT64_C(2) << 20) : 0;
+}
+
 /* "func+0x1a/0x40", "func+0x5/0x10 [module]", or NULL. */
 static char *symbolize(struct vmc_vmcore *vm, uint64_t addr) {
+        const struct vmcoreinfo *vi = vmc_dump_vmcoreinfo(vm->dump);
         uint64_t stext = 0;
         char *s = kallsyms_format(vm->kallsyms, addr);
 
         if (s)
                 return s;
-        (void) vmcoreinfo_symbol(vmc_dump_vmcoreinfo(vm->dump), "_stext", &stext);
+        (void) vmcoreinfo_symbol(vi, "_stext", &stext);
         if (!kmodules_area(vm->info.arch, addr, stext))
                 return NULL;
+        /* arm64 keeps modules around the kernel image: the image itself
+         * (its data, above all) is no module. */
+        if (streq_ptr(vm->info.arch, "aarch64") && stext && addr >= stext - (UINT64_C(2) << 20) &&
+            addr < image_end(vi))
+                return NULL;
         if (!vm->modules_tried)
-                load_modules(vm);
+                load_modules(vm, addr);
         return vm->modules ? kmodules_format(vm->modules, addr) : NULL;
 }
 

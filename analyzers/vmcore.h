@@ -47,6 +47,7 @@ struct vmc_vmcore {
         /* Loaded when an address to name lies where modules live. */
         struct kmodules *modules;
         bool modules_tried;
+        unsigned modules_scans;         /* addresses looked at for a struct module */
 
         struct vmc_cpu_facts *cpus;
         size_t n_cpus;

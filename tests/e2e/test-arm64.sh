@@ -52,7 +52,7 @@ esac
 
 rm -rf "$work" && mkdir -p "$work"
 vm64=$("$lab" cross-build "$src" "$work/build-arm64") || { bad "cross-building vmcored for arm64"; finish; }
-ok "vmcored cross-built for arm64 ($(file -b "$vm64" | cut -d, -f1-2))"
+check "vmcored cross-built for arm64 ($vm64)" test "$(readelf -h "$vm64" | sed -n 's/^ *Machine: *//p')" = AArch64
 libdir=/usr/lib/aarch64-linux-gnu
 if ! "$lab" setup "$work/lab" --arch arm64 --binary "$vm64=/usr/bin/vmcored" \
 		--binary "$root$libdir/libcurl.so.4=$libdir/libcurl.so.4" \
@@ -89,7 +89,7 @@ one_kind() {
 		test "$(rcval "$out" vmcored_analyze_rc)" = 0
 	live=$out/analyze.json
 	check "$kind: title '${title[$kind]:-?}'" test "$(json "$live" 'd["title"]')" = "${title[$kind]:-?}"
-	check "$kind: arch arm64" test "$(json "$live" 'd["arch"]')" = arm64
+	check "$kind: arch arm64" test "$(json "$live" 'd["kernel"]["arch"], d["dump"]["arch"]')" = "('arm64', 'aarch64')"
 	check "$kind: log from the printk ring" test "$(json "$live" 'd["dump"]["log"]["buffer"]')" = printk_ringbuffer
 	check "$kind: not partial" test "$(json "$live" 'd["partial"]')" = False
 	check "$kind: panic registers: pc, lr, sp, pstate, x0..x30" \
