@@ -7,7 +7,9 @@
 #include <libkdumpfile/kdumpfile.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dump.h"
@@ -818,6 +820,123 @@ static void kimage_setup(struct vmc_dump *d) {
         d->kimage.valid = strcmp(name, "Linux") == 0 && strcmp(name + 2 * 65, rel) == 0;
 }
 
+/* ---- an ELF core header no kernel could have meant ---- */
+
+/* More than any machine's memory (4 PiB): a size or an address only an
+ * arithmetic wrap gives. */
+#define LOAD_SIZE_MAX (UINT64_C(1) << 52)
+#define NOTES_MAX (UINT64_C(1) << 20)
+
+/* What the notes of a core whose memory cannot be read still tell: the
+ * kernel, the crash time, the panic CPU's pc. */
+static void notes_summary(int fd, uint64_t off, uint64_t len, uint16_t machine, char *buf, size_t buflen) {
+        _cleanup_free_ uint8_t *n = NULL;
+        const char *arch = machine == 62 ? "x86_64" : machine == 183 ? "aarch64" : NULL;
+        char release[65] = "", when[32] = "";
+        unsigned cpus = 0;
+        uint64_t pc = 0;
+        bool have_pc = false;
+
+        *buf = '\0';
+        if (len == 0 || len > NOTES_MAX || !(n = malloc(len)))
+                return;
+        if (fd_read_cb(&fd, n, len, off) < 0)
+                return;
+        for (uint64_t at = 0; at + 12 <= len;) {
+                uint32_t namesz = kmem_le32(n + at), descsz = kmem_le32(n + at + 4), type = kmem_le32(n + at + 8);
+                uint64_t name = at + 12, desc = name + ((namesz + 3ULL) & ~3ULL), next = desc + ((descsz + 3ULL) & ~3ULL);
+
+                if (next > len || next <= at)
+                        break;
+                if (namesz >= 4 && memcmp(n + name, "CORE", 4) == 0 && type == 1) {
+                        struct vmc_cpu_regs regs = {};
+                        if (cpus++ == 0 && arch && vmc_prstatus_parse(n + desc, descsz, arch, &regs) >= 0) {
+                                pc = regs.ip;
+                                have_pc = true;
+                        }
+                } else if (namesz >= 10 && memcmp(n + name, "VMCOREINFO", 10) == 0) {
+                        _cleanup_free_ char *text = strndup((const char *) n + desc, descsz);
+                        const char *v;
+                        long long t;
+                        if (text && (v = strstr(text, "OSRELEASE=")))
+                                snprintf(release, sizeof(release), "%.*s", (int) strcspn(v + 10, "\n"), v + 10);
+                        if (text && (v = strstr(text, "CRASHTIME=")) && sscanf(v + 10, "%lld", &t) == 1) {
+                                time_t tt = (time_t) t;
+                                struct tm tm;
+                                if (gmtime_r(&tt, &tm))
+                                        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+                        }
+                }
+                at = next;
+        }
+        snprintf(buf, buflen, "%s%s%s%s%s%u CPU note%s", *release ? "kernel " : "", release,
+                 *when ? ", crashed " : "", when, *release || *when ? "; " : "", cpus, cpus == 1 ? "" : "s");
+        if (have_pc)
+                snprintf(buf + strlen(buf), buflen - strlen(buf), ", the first with pc 0x%016" PRIx64, pc);
+}
+
+/* kexec-tools writes the capture kernel's ELF core header. On arm64, when
+ * /proc/kallsyms lists no _text (kernels without CONFIG_KALLSYMS_ALL, such
+ * as Debian 12's), it gives the kernel's PT_LOAD p_vaddr ~0 and a size
+ * near 2^64; the capture kernel then lays the other segments out beyond
+ * it, at offsets past 2^63 that no read can reach, and a read of that
+ * segment (at a wrapped physical address) crashes the capture kernel. So
+ * the header is checked before anything else reads the file, and such a
+ * dump is refused with the reason: -EUCLEAN. */
+static int elf_check_header(int fd, char *err, size_t errlen) {
+        uint8_t h[64], ph[56];
+        uint64_t phoff, note_off = 0, note_len = 0, bad_vaddr = 0, bad_paddr = 0, bad_size = 0;
+        uint16_t phnum, machine;
+        unsigned bad = 0, bad_index = 0, beyond = 0, loads = 0;
+        char notes[256];
+
+        if (fd_read_cb(&fd, h, sizeof(h), 0) < 0 || memcmp(h, "\177ELF", 4) != 0 || h[4] != 2 || h[5] != 1 ||
+            kmem_le16(h + 54) != sizeof(ph))
+                return 0; /* not ours to judge: libkdumpfile says what it is */
+        phoff = kmem_le64(h + 32);
+        phnum = kmem_le16(h + 56);
+        machine = kmem_le16(h + 18);
+        for (uint16_t i = 0; i < phnum; i++) {
+                uint64_t offset, vaddr, paddr, filesz, memsz;
+
+                if (fd_read_cb(&fd, ph, sizeof(ph), phoff + (uint64_t) i * sizeof(ph)) < 0)
+                        return 0;
+                offset = kmem_le64(ph + 8);
+                if (kmem_le32(ph) == 4 /* PT_NOTE */ && !note_len) {
+                        note_off = offset;
+                        note_len = kmem_le64(ph + 32);
+                }
+                if (kmem_le32(ph) != 1 /* PT_LOAD */)
+                        continue;
+                vaddr = kmem_le64(ph + 16);
+                paddr = kmem_le64(ph + 24);
+                filesz = kmem_le64(ph + 32);
+                memsz = kmem_le64(ph + 40);
+                loads++;
+                if (memsz >= LOAD_SIZE_MAX || filesz > memsz || paddr + memsz < paddr || vaddr == UINT64_MAX) {
+                        if (bad++ == 0) {
+                                bad_index = loads;
+                                bad_vaddr = vaddr;
+                                bad_paddr = paddr;
+                                bad_size = memsz;
+                        }
+                } else if (offset > (uint64_t) INT64_MAX || offset + filesz > (uint64_t) INT64_MAX)
+                        beyond++;
+        }
+        if (bad == 0)
+                return 0;
+        notes_summary(fd, note_off, note_len, machine, notes, sizeof(notes));
+        return set_error(-EUCLEAN, err, errlen,
+                         "impossible ELF core header: PT_LOAD %u of %u claims 0x%" PRIx64 " bytes at physical "
+                         "0x%" PRIx64 ", virtual 0x%" PRIx64 "%s, and %u intact segment%s lie beyond it, out of "
+                         "reach; nothing was read past the header (reading that segment crashes a capture "
+                         "kernel). The notes tell: %s. Cause: kexec-tools on arm64 without _text in "
+                         "/proc/kallsyms (kernels without CONFIG_KALLSYMS_ALL, as Debian 12's); fix: "
+                         "vmcored-kallsyms.service, see vmcored(8)",
+                         bad_index, loads, bad_size, bad_paddr, bad_vaddr, bad > 1 ? " (and more such)" : "",
+                         beyond, beyond == 1 ? "" : "s", *notes ? notes : "nothing readable");
+}
+
 int vmc_dump_open(unsigned n_paths, const char *const *paths, struct vmc_dump **ret, char *err, size_t errlen) {
         struct vmc_dump *d;
         uint8_t head[16];
@@ -857,6 +976,12 @@ int vmc_dump_open(unsigned n_paths, const char *const *paths, struct vmc_dump **
                 fmt = f;
         }
         d->info.n_files = n_paths;
+        if (fmt == DUMP_FORMAT_ELF)
+                for (unsigned i = 0; i < n_paths; i++) {
+                        r = elf_check_header(d->fds[i], err, errlen);
+                        if (r < 0)
+                                goto out;
+                }
         if (n_paths > 1 && fmt == DUMP_FORMAT_KDUMP)
                 sort_split_set(d);
         r = fmt == DUMP_FORMAT_FLATTENED ? open_flattened(d, err, errlen) : open_libkdumpfile(d, err, errlen);

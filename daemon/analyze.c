@@ -304,7 +304,7 @@ static int print_report(const struct vmc_report *rep, bool json, bool multi, FIL
 static int analyze_and_print(void *userdata) {
         struct one *o = userdata;
         struct vmc_report *rep = NULL;
-        char err[512] = "", *buf = NULL;
+        char err[1024] = "", *buf = NULL;
         size_t len = 0;
         FILE *mem;
         int r, ret;

@@ -65,7 +65,8 @@ static void help(void) {
                "Exit status: 0 the crash is complete in the store (or was already), 1 nothing\n"
                "could be kept (no readable dump, bad configuration), 2 usage error, 4 kept in\n"
                "the spool but not (all) stored, 5 report and log stored but the dump could not\n"
-               "be captured.\n",
+               "be captured, 6 /proc/vmcore has an impossible ELF header (arm64 kdump loaded\n"
+               "without _text in /proc/kallsyms: see vmcored(8)); nothing was read past it.\n",
                VMC_CONFIG_DEFAULT);
 }
 
@@ -162,11 +163,13 @@ static int analyze_child(struct collect *c, int out) {
                 k = write(out, line, strlen(line)) == (ssize_t) strlen(line) ? 0 : -EIO;
         }
 out:
-        if (k < 0 && *c->err)
+        if (k < 0 && *c->err && strncmp(c->err, c->vmcore, strlen(c->vmcore)) == 0)
+                log_error("%s", c->err);
+        else if (k < 0 && *c->err)
                 log_error("%s: %s", c->vmcore, c->err);
         vmc_report_free(r);
         vmc_analyzer_free(a);
-        return k < 0 ? 1 : 0;
+        return k == -EUCLEAN ? EXIT_BAD_HEADER : k < 0 ? 1 : 0;
 }
 
 static int analyze(struct collect *c) {
@@ -207,8 +210,11 @@ static int analyze(struct collect *c) {
                           "cannot read", c->vmcore, strsignal(WTERMSIG(status)));
                 return -EBADMSG;
         }
+        /* The child said why. */
+        if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_BAD_HEADER)
+                return -EUCLEAN;
         if (sscanf(buf, "%39s %127s %31s", c->crash_id, c->fingerprint, c->dump_format) != 3)
-                return -EBADMSG; /* the child said why */
+                return -EBADMSG;
         return 0;
 }
 
@@ -430,6 +436,10 @@ static int run(struct collect *c) {
         }
 
         r = analyze(c);
+        /* Nothing else reads it either: makedumpfile would meet the same
+         * segment. */
+        if (r == -EUCLEAN)
+                return EXIT_BAD_HEADER;
         if (r < 0)
                 return 1;
         log_info("crash %s, fingerprint %s: report and log in %s/%s (%.0f ms)", c->crash_id, c->fingerprint,

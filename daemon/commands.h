@@ -14,6 +14,7 @@
 #define EXIT_PARTIAL 3
 #define EXIT_SPOOLED 4          /* kept in the spool; the store has not got all of it */
 #define EXIT_NO_DUMP 5          /* report and log stored; the dump could not be captured */
+#define EXIT_BAD_HEADER 6       /* /proc/vmcore's ELF header is impossible (arm64 kexec without _text) */
 
 int cmd_analyze(int argc, char **argv);
 int cmd_dmesg(int argc, char **argv);

@@ -57,7 +57,7 @@ static int dmesg_run(void *userdata) {
         struct vmc_dump *d = NULL;
         struct printk_log *log = NULL;
         const char *first = job->paths[0];
-        char err[512] = "";
+        char err[1024] = "";
         struct stat st;
         int r, ret = 1;
 

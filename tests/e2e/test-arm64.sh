@@ -62,6 +62,13 @@ if ! "$lab" setup "$work/lab" --arch arm64 --binary "$vm64=/usr/bin/vmcored" \
 	finish
 fi
 ok "arm64 lab: $(tail -1 "$work/setup.log")"
+# The same, with the NIC's driver, for the crash-to-store run.
+if ! "$lab" setup "$work/lab-net" --arch arm64 --binary "$vm64=/usr/bin/vmcored" \
+		--binary "$root$libdir/libcurl.so.4=$libdir/libcurl.so.4" \
+		--binary "$root$libdir/libexpat.so.1=$libdir/libexpat.so.1" --module virtio_net >"$work/setup-net.log" 2>&1; then
+	cat "$work/setup-net.log"
+	bad "arm64 lab setup with virtio_net"
+fi
 
 # arm64 makedumpfile on this machine: the reference for saved dumps.
 mdf64() { qemu-aarch64 -L "$root" "$root/usr/bin/makedumpfile" "$@"; }
@@ -141,6 +148,92 @@ one_kind() {
 for kind in "${kinds[@]}"; do
 	one_kind "$kind"
 done
+
+# ---- Debian 12's broken header: the capture kernel loaded without _text ----
+run=$work/BROKEN out=$work/BROKEN/share/out
+if "$lab" run "$work/lab" SYSRQ "$run" --broken-kallsyms --mem 512 --crashkernel 256M --timeout 600 \
+		--capture "$here/capture-broken.sh"; then
+	ok "broken header: guest crashed, the capture kernel finished ($(cat "$run/result.txt"))"
+	check "broken header: /proc/vmcore claims more than 2^63 bytes ($(rcval "$out" vmcore_bytes))" \
+		awk -v n="$(rcval "$out" vmcore_bytes)" 'BEGIN { exit !(n + 0 > 9.3e18) }'
+	check "broken header: vmcored collect exit 6" test "$(rcval "$out" collect_rc)" = 6
+	check "broken header: collect says which segment is impossible and why" \
+		grep -q "impossible ELF core header: PT_LOAD 1 of 3 claims 0x[0-9a-f]* bytes at physical 0x[0-9a-f]*, virtual 0xffffffffffffffff" "$out/collect.err"
+	check "broken header: collect names the cause and the fix" \
+		grep -q "Cause: kexec-tools on arm64 without _text in /proc/kallsyms.*fix: vmcored-kallsyms.service" "$out/collect.err"
+	check "broken header: what the notes still tell (kernel, crash time, pc)" \
+		grep -q "The notes tell: kernel 6\.1\.[^ ]*-arm64, crashed 20[0-9-]*T[0-9:]*Z; 1 CPU note, the first with pc 0x" "$out/collect.err"
+	check "broken header: nothing stored" test -z "$(find "$out/store" -type f 2>/dev/null)"
+	check "broken header: analyze exit 1, said" \
+		test "$(rcval "$out" analyze_rc)" = 1 -a -n "$(grep 'impossible ELF core header' "$out/analyze.err")"
+	check "broken header: the capture kernel lived on (nothing read the segment)" grep -qx "alive=yes" "$out/rc.txt"
+	"$vmcored" analyze "$out/vmcore.head" >/dev/null 2>"$run/host.err"
+	check "broken header: its headers and notes, here: the same verdict" \
+		test $? -eq 1 -a -n "$(grep 'impossible ELF core header: PT_LOAD 1 of 3' "$run/host.err")"
+else
+	bad "broken header: guest crashed, the capture kernel finished"
+fi
+
+# ---- crash to fingerprint in the store: arm64 vmcored collect, radosgw ----
+store_dir=$here/../store
+if command -v radosgw >/dev/null && command -v ceph-mon >/dev/null && command -v curl >/dev/null; then
+	rgw=$work/rgw
+	trap 'bash "$store_dir/radosgw.sh" stop "$rgw"' EXIT
+	if bash "$store_dir/radosgw.sh" start "$rgw" >"$work/rgw.log" 2>&1; then
+		. "$rgw/env"
+		# lib.sh's s3 helper: the S3_* variables of the store.
+		pass_=$pass fail_=$fail
+		. "$store_dir/lib.sh"
+		pass=$pass_ fail=$fail_
+		port=${S3_ENDPOINT##*:}
+		mkdir -p "$work/in"
+		printf 'access_key = %s\nsecret_key = %s\n' "$S3_ACCESS_KEY" "$S3_SECRET_KEY" >"$work/in/s3.cred"
+		chmod 0600 "$work/in/s3.cred"
+		printf '[store]\nurl = s3://%s/arm64?endpoint=http://10.0.2.100:8080&region=%s\nallow_http = yes\ncredentials = /mnt/in/s3.cred\n' \
+			"$S3_BUCKET" "$S3_REGION" >"$work/in/vmcored.conf"
+		poll_until() { local file=$1; shift; while ! "$@" >/dev/null 2>&1; do sleep 0.2; done; date +%s.%N >"$file"; }
+		listed() { test -n "$(s3 GET "?list-type=2&prefix=$1" | grep -o '<Key>[^<]*')"; }
+		has_manifest() { s3 GET "?list-type=2&prefix=arm64%2Fv1%2Fcrashes%2F" | grep -q 'MANIFEST\.json</Key>'; }
+		run=$work/STORE
+		mkdir -p "$run"
+		"$lab" run "$work/lab-net" BUG "$run/guest" --mem 512 --crashkernel 256M --timeout 600 \
+			--capture "$here/capture-collect.sh" --net "tcp:10.0.2.100:8080-tcp:127.0.0.1:$port" --in "$work/in" \
+			>"$run/lab.log" 2>&1 &
+		lab_pid=$!
+		poll_until "$run/t-crash" grep -q "lab-init: triggering" "$run/guest/serial.log" &
+		p1=$!
+		poll_until "$run/t-fingerprint" listed "arm64%2Fv1%2Ffingerprints%2F" &
+		p2=$!
+		poll_until "$run/t-complete" has_manifest &
+		p3=$!
+		wait "$lab_pid"
+		lab_rc=$?
+		sleep 0.5
+		kill "$p1" "$p2" "$p3" 2>/dev/null
+		wait "$p1" "$p2" "$p3" 2>/dev/null
+		out=$run/guest/share/out
+		check "store: guest crashed, the capture kernel ran the arm64 vmcored collect ($(cat "$run/guest/result.txt" 2>/dev/null))" \
+			test "$lab_rc" -eq 0 || sed 's/^/    /' "$run/lab.log"
+		check "store: collect exit 0 ($(sed -n 's/^collect_s=//p' "$out/rc.txt" 2>/dev/null) s in the capture kernel)" \
+			grep -qx "collect_rc=0" "$out/rc.txt" || sed 's/^/    /' "$out/collect.err"
+		id=$(tail -1 "$out/collect.out" 2>/dev/null)
+		s3 GET "arm64/v1/crashes/$id/report.json" -o "$run/report.json" 2>/dev/null
+		check "store: report stored, title '${title[BUG]}'" test "$(json "$run/report.json" 'd["title"]')" = "${title[BUG]}"
+		if [ -s "$run/t-crash" ] && [ -s "$run/t-fingerprint" ] && [ -s "$run/t-complete" ]; then
+			fp_s=$(awk -v a="$(cat "$run/t-crash")" -v b="$(cat "$run/t-fingerprint")" 'BEGIN { printf "%.1f", b - a }')
+			all_s=$(awk -v a="$(cat "$run/t-crash")" -v b="$(cat "$run/t-complete")" 'BEGIN { printf "%.1f", b - a }')
+			ok "store: crash to fingerprint in the store ${fp_s} s, to the complete crash ${all_s} s (arm64, TCG)"
+			echo "arm64_crash_to_fingerprint_s=$fp_s arm64_crash_to_complete_s=$all_s" >"$work/timing.txt"
+		else
+			bad "store: crash, fingerprint and complete crash all seen in the store"
+		fi
+	else
+		bad "radosgw did not start"
+		sed 's/^/    /' "$work/rgw.log"
+	fi
+else
+	echo "!!! SKIP: radosgw or curl is missing: arm64 crash-to-store NOT run" >&2
+fi
 
 # ---- the other way round: arm64 vmcored, x86_64 dumps ----
 if [ -d "$shared/fixtures/vmcores" ]; then
