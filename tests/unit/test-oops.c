@@ -99,6 +99,66 @@ static void test_bug_captured_by_kdump(void **state) {
         vmc_report_free(r);
 }
 
+/* Real crashes of Debian's arm64 kernel (6.1.0-56-arm64) in the lab's
+ * arm64 guest, captured by kdump (the log from makedumpfile --dump-dmesg):
+ * "Internal error: Oops", "Unable to handle kernel ...", "pc : "/"lr : ",
+ * "Call trace:", and "Starting crashdump kernel..." without a panic line
+ * after an oops. */
+static void test_arm64_lab(void **state) {
+        static const struct {
+                const char *file, *title;
+                enum oops_kind kind;
+                const char *pc, *lr, *frame0, *x0;
+                bool panic;
+        } cases[] = {
+                { "arm64-6.1-bug.log", "kernel BUG in crashtest_bug", OOPS_KERNEL_BUG, "crashtest_bug", "crashtest_write",
+                  "crashtest_bug", "0xffffddc1ddc2d054", false },
+                { "arm64-6.1-null.log",
+                  "BUG: unable to handle kernel NULL pointer dereference in crashtest_null_deref", OOPS_NULL_DEREF,
+                  "crashtest_null_deref", "crashtest_write", "crashtest_null_deref", NULL, false },
+                /* A WARN traps (brk) in the function: lr points there too. */
+                { "arm64-6.1-warning.log", "WARNING in crashtest_warning", OOPS_WARNING, "crashtest_warning",
+                  "crashtest_warning", "crashtest_warning", NULL, true },
+                { "arm64-6.1-softlockup.log", "BUG: soft lockup in proc_reg_write", OOPS_SOFT_LOCKUP, NULL, NULL,
+                  NULL, NULL, true },
+                { "arm64-6.1-sysrq.log", "kernel panic: sysrq triggered crash", OOPS_SYSRQ, NULL, NULL, NULL, NULL,
+                  true },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct vmc_report *r = test_analyze_file(*state, cases[i].file);
+                const struct oops_event *f;
+
+                if (!r->title.title || strcmp(r->title.title, cases[i].title) != 0)
+                        fprintf(stderr, "%s: title '%s'\n", cases[i].file, r->title.title);
+                assert_non_null(r->title.title);
+                assert_string_equal(r->title.title, cases[i].title);
+                assert_true(r->fatal_event >= 0);
+                f = &r->events[r->fatal_event];
+                if (f->kind != cases[i].kind)
+                        fprintf(stderr, "%s: kind %s\n", cases[i].file, oops_kind_name(f->kind));
+                assert_int_equal(f->kind, cases[i].kind);
+                /* kdump took over after the oops: no panic line. */
+                assert_int_equal(r->panic_event >= 0, cases[i].panic);
+                assert_string_equal(f->release, "6.1.0-56-arm64");
+                if (cases[i].pc) {
+                        assert_true(f->has_rip);
+                        assert_string_equal(f->rip.function, cases[i].pc);
+                        assert_string_equal(f->rip.module, "vmcored_crashtest");
+                        assert_true(f->rip.has_offset);
+                        assert_true(f->has_lr);
+                        assert_string_equal(f->lr.function, cases[i].lr);
+                        assert_true(f->n_frames > 0);
+                        assert_string_equal(f->frames[0].function, cases[i].frame0);
+                        assert_non_null(reg(f, "sp"));
+                        assert_non_null(reg(f, "x29"));
+                }
+                if (cases[i].x0)
+                        assert_string_equal(reg(f, "x0"), cases[i].x0);
+                vmc_report_free(r);
+        }
+}
+
 static void test_kinds(void **state) {
         static const struct {
                 const char *file;
@@ -351,6 +411,7 @@ int main(void) {
                 cmocka_unit_test(test_hard_lockup_and_mce),
                 cmocka_unit_test(test_second_oops_is_fatal),
                 cmocka_unit_test(test_no_crash),
+                cmocka_unit_test(test_arm64_lab),
         };
         return cmocka_run_group_tests_name("oops", tests, setup, teardown);
 }
