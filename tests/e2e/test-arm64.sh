@@ -142,12 +142,28 @@ one_kind() {
 		check "$kind: saved ELF dump: log byte-identical" cmp -s "$run/elf.dmesg" "$out/dmesg.makedumpfile.txt"
 		mv "$out/vmcore.elf" "$work/$kind.vmcore.elf"
 	fi
+	# The crashed kernel's linear map: PHYS_OFFSET from its VMCOREINFO
+	# (uncompressed in the kdump header), negative when KASLR moved it.
+	phys_offset[$kind]=$(grep -ao 'NUMBER(PHYS_OFFSET)=0x[0-9a-f]*' "$out/vmcore" | head -1 | cut -d= -f2)
 	mv "$out/vmcore" "$work/$kind.vmcore"
 }
+
+declare -A phys_offset=()
 
 for kind in "${kinds[@]}"; do
 	one_kind "$kind"
 done
+# A negative PHYS_OFFSET (arm64's randomized linear map) is the usual case
+# under KASLR; every dump above was read with whatever it was.
+neg=0
+for kind in "${!phys_offset[@]}"; do
+	case ${phys_offset[$kind]} in 0x[89a-f]???????????????) neg=$((neg + 1)) ;; esac
+done
+if [ "$neg" -gt 0 ]; then
+	ok "$neg of ${#phys_offset[@]} dumps had a negative PHYS_OFFSET (${phys_offset[*]}), and were read"
+else
+	echo "!!! note: no dump had a negative PHYS_OFFSET this time (${phys_offset[*]}): that case was NOT exercised" >&2
+fi
 
 # ---- Debian 12's broken header: the capture kernel loaded without _text ----
 run=$work/BROKEN out=$work/BROKEN/share/out

@@ -73,7 +73,7 @@ cache_dir() { echo "${VMCORED_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmcored
 
 cmd_check_arm64() {
 	local missing=() t
-	for t in qemu-system-aarch64 aarch64-linux-gnu-gcc apt-get dpkg-deb readelf cpio gzip modinfo depmod make; do
+	for t in qemu-system-aarch64 qemu-aarch64 aarch64-linux-gnu-gcc apt-get dpkg-deb readelf cpio gzip modinfo depmod make; do
 		command -v "$t" >/dev/null || missing+=("$t")
 	done
 	if [ ${#missing[@]} -gt 0 ]; then
