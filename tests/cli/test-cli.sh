@@ -266,6 +266,35 @@ check "fetch of a missing crash: exit 1" 1 "$vmcored" fetch --store "file://$tmp
 contains "fetch of a missing crash: says so" "$tmp/err" "not in the store"
 check "top of a store that is not there: exit 1" 1 "$vmcored" top --store "sftp://nobody@127.0.0.1:1/x"
 
+# A real arm64 dump (Debian 6.1.0-56-arm64, KASLR, a negative PHYS_OFFSET,
+# kallsyms of text only), read on this machine: the log byte for byte as
+# arm64 makedumpfile gave it, the title, every register, pc and lr named in
+# the crash module (its BTF found by its header, the module list from the
+# module itself), the modules as the log lists them.
+a64=$data/arm64-6.1-bug-crashtest.kdump
+check "arm64 dump: dmesg exit 0" 0 "$vmcored" dmesg "$a64"
+if cmp -s "$tmp/out" "$data/arm64-6.1-bug.log"; then ok "arm64 dump: log byte-identical to makedumpfile's"; else bad "arm64 dump: log byte-identical to makedumpfile's"; fi
+check "arm64 dump: analyze exit 0" 0 "$vmcored" analyze --json "$a64"
+cp "$tmp/out" "$tmp/a64.json"
+a64want() { # NAME EXPR WANT
+        local got
+        got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$tmp/a64.json" "$2")
+        if [ "$got" = "$3" ]; then ok "$1"; else bad "$1 (got '$got', want '$3')"; fi
+}
+a64want "arm64 dump: title" 'd["title"]' "kernel BUG in crashtest_bug"
+a64want "arm64 dump: arch, format, not partial, no warnings" \
+        'd["dump"]["arch"], d["dump"]["format"], d["partial"], d["dump"]["warnings"]' "('aarch64', 'kdump-compressed', False, [])"
+a64want "arm64 dump: pc named as the log names it" 'd["panic"]["ip_symbol"]' "crashtest_bug+0x8/0xc [vmcored_crashtest]"
+a64want "arm64 dump: lr (x30) named as the log names it" 'd["panic"]["register_symbols"]["lr"], d["panic"]["register_symbols"]["x30"]' \
+        "('crashtest_write+0xec/0x154 [vmcored_crashtest]', 'crashtest_write+0xec/0x154 [vmcored_crashtest]')"
+a64want "arm64 dump: x0..x30, sp, pc, pstate and lr" 'sorted(d["panic"]["registers"]) == sorted(["x%d" % i for i in range(31)] + ["sp", "pc", "pstate", "lr"])' True
+a64want "arm64 dump: x0 and sp as the log prints them" 'd["panic"]["registers"]["x0"], d["panic"]["registers"]["sp"]' \
+        "('0xffffddc1ddc2d054', '0xffff80000800bb90')"
+a64want "arm64 dump: the modules, as the log lists them" '" ".join(d["dump"]["symbols"]["modules"])' \
+        "vmcored_crashtest virtio_pci virtio_pci_legacy_dev virtio_pci_modern_dev 9pnet_virtio 9p fscache netfs 9pnet"
+a64want "arm64 dump: the kernel's BTF found without __start_BTF" 'int(d["dump"]["btf"]["size"]) > 1000000' True
+a64want "arm64 dump: KASLR offset" 'd["dump"]["kernel_offset"]' "0x5dc222600000"
+
 # The capture kernel's /proc/vmcore on Debian 12 arm64 without the _text
 # workaround: its first 8 KiB (header and notes; a real capture, the data of
 # its segments lie at offsets beyond 2^63).
