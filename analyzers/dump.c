@@ -913,7 +913,9 @@ static int elf_check_header(int fd, char *err, size_t errlen) {
                 filesz = kmem_le64(ph + 32);
                 memsz = kmem_le64(ph + 40);
                 loads++;
-                if (memsz >= LOAD_SIZE_MAX || filesz > memsz || paddr + memsz < paddr || vaddr == UINT64_MAX) {
+                /* p_vaddr alone proves nothing (some writers leave it -1):
+                 * the size and the range do. */
+                if (memsz >= LOAD_SIZE_MAX || filesz > memsz || paddr + memsz < paddr) {
                         if (bad++ == 0) {
                                 bad_index = loads;
                                 bad_vaddr = vaddr;
