@@ -225,7 +225,7 @@ int kmodules_find_head(const struct kmem *mem, struct kbtf *btf, uint64_t addr, 
         node = mod + l.list;
         for (unsigned n = 0; n <= MODULES_MAX; n++) {
                 r = kmem_read_u64(mem, node, &next);
-                        if (r < 0 || !kernel_pointer(next) || next < l.list)
+                if (r < 0 || !kernel_pointer(next) || next < l.list)
                         return set_error(-EBADMSG, err, errlen, "the modules list breaks after %u modules", n);
                 if (!module_at(mem, &l, next - l.list)) {
                         *head = next;

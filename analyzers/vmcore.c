@@ -74,15 +74,22 @@ static bool btf_at(struct vmc_vmcore *vm, uint64_t lo) {
         return kmem_read(vmc_dump_kmem(vm->dump), lo, h, sizeof(h)) >= 0 && kmem_le16(h) == 0xeb9f && h[2] == 1;
 }
 
-static int find_btf(struct vmc_vmcore *vm, uint64_t above, uint64_t *start, uint64_t *stop) {
+/* The lowest data symbol VMCOREINFO names above addr: where .data begins,
+ * at most. */
+static uint64_t data_above(const struct vmcoreinfo *vi, uint64_t addr) {
         static const char *const data_syms[] = { "init_top_pgt", "swapper_pg_dir", "prb", "init_uts_ns",
-                                                 "vmap_area_list", "node_online_map" };
-        const struct vmcoreinfo *vi = vmc_dump_vmcoreinfo(vm->dump);
-        uint64_t lo = 0, hi = 0, data = UINT64_MAX, v;
+                                                 "vmap_area_list", "node_online_map", "mem_section" };
+        uint64_t data = UINT64_MAX, v;
 
         for (size_t i = 0; i < ELEMENTSOF(data_syms); i++)
-                if (vmcoreinfo_symbol(vi, data_syms[i], &v) && v > above && v < data)
+                if (vmcoreinfo_symbol(vi, data_syms[i], &v) && v > addr && v < data)
                         data = v;
+        return data;
+}
+
+static int find_btf(struct vmc_vmcore *vm, uint64_t above, uint64_t *start, uint64_t *stop) {
+        uint64_t lo = 0, hi = 0, data = data_above(vmc_dump_vmcoreinfo(vm->dump), above);
+
         /* Alignment before .data can leave a gap of its own: the BTF is
          * among the last few. */
         for (unsigned tries = 0; data != UINT64_MAX && tries < 8; tries++) {
@@ -154,19 +161,6 @@ static int scan_btf(struct vmc_vmcore *vm, uint64_t from, uint64_t to, uint64_t 
                         }
         }
         return -ENOENT;
-}
-
-/* The lowest data symbol VMCOREINFO names above addr: where .data begins,
- * at most. */
-static uint64_t data_above(const struct vmcoreinfo *vi, uint64_t addr) {
-        static const char *const data_syms[] = { "init_top_pgt", "swapper_pg_dir", "prb", "init_uts_ns",
-                                                 "vmap_area_list", "node_online_map", "mem_section" };
-        uint64_t data = UINT64_MAX, v;
-
-        for (size_t i = 0; i < ELEMENTSOF(data_syms); i++)
-                if (vmcoreinfo_symbol(vi, data_syms[i], &v) && v > addr && v < data)
-                        data = v;
-        return data;
 }
 
 struct kbtf *vmc_vmcore_btf(struct vmc_vmcore *vm) {

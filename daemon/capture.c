@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -299,4 +300,49 @@ int vmc_capture_stream_finish(struct vmc_capture_stream *c, char hex[VMC_SHA256_
         vmc_sha256_free(c->sha);
         free(c);
         return r;
+}
+
+int vmc_capture_reassemble(char *const *parts, size_t n, const char *path, const char *log_path) {
+        _cleanup_free_ const char **argv = calloc(n + 4, sizeof(char *));
+        int status;
+        pid_t pid;
+
+        if (!argv)
+                return -ENOMEM;
+        argv[0] = "makedumpfile";
+        argv[1] = "--reassemble";
+        for (size_t i = 0; i < n; i++)
+                argv[2 + i] = parts[i];
+        argv[2 + n] = path;
+        (void) unlink(path); /* makedumpfile refuses to overwrite */
+        fflush(NULL);
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                int fd = open(log_path ?: "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                /* vmcored run stops its ingest with SIGTERM: no
+                 * makedumpfile left writing a file nobody wants. */
+                (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
+                if (fd >= 0) {
+                        dup2(fd, STDOUT_FILENO);
+                        dup2(fd, STDERR_FILENO);
+                }
+                execvp("makedumpfile", (char *const *) argv);
+                fprintf(stderr, "vmcored: cannot run makedumpfile: %s\n", strerror(errno));
+                _exit(127);
+        }
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+                return 0;
+        (void) unlink(path);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+                return log_error_errno(-ENOENT, "makedumpfile is not installed (or not in PATH): a split dump "
+                                                "set cannot be reassembled");
+        log_error("makedumpfile --reassemble failed (%s %d%s%s)", WIFEXITED(status) ? "exit status" : "signal",
+                  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), log_path ? "; its output is in " : "",
+                  log_path ?: "");
+        return -EIO;
 }

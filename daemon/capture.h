@@ -6,6 +6,7 @@
  * comes, when there is no disk to keep it. makedumpfile's messages go to a
  * log file; its progress to the terminal, or the log every 25%. */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "digest.h"
@@ -35,3 +36,9 @@ int vmc_capture_stream_start(const struct vmc_capture_options *o, struct vmc_cap
  * and gives the size and SHA-256 of what went by. 0 only when makedumpfile
  * succeeded and its whole output was read. */
 int vmc_capture_stream_finish(struct vmc_capture_stream *c, char hex[VMC_SHA256_HEX], uint64_t *size);
+
+/* makedumpfile --reassemble: the files of a split set (makedumpfile
+ * --split, in their order) made into one dump at path. Its messages go to
+ * log_path (or nowhere). -ENOENT when makedumpfile is not installed, -EIO
+ * when it failed (path removed). */
+int vmc_capture_reassemble(char *const *parts, size_t n, const char *path, const char *log_path);

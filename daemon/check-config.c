@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -150,8 +151,10 @@ int cmd_check_config(int argc, char **argv) {
         if (!vmc_command_setup("check-config", argc, argv, options, help, take_option, &c, &st, &ret))
                 goto out;
 
-        printf("[capture]\nspool = %s\ncrash_dir = %s\ndump_level = %u\ncompression = %s\n\n", cfg->spool,
-               cfg->crash_dir, cfg->dump_level, cfg->compression);
+        printf("[capture]\nspool = %s\ncrash_dir = %s\ndump_level = %u\ncompression = %s\nkeep_days = %u\n"
+               "keep_size = %" PRIu64 "\ndelete_ingested = %s\n\n",
+               cfg->spool, cfg->crash_dir, cfg->dump_level, cfg->compression, cfg->keep_days, cfg->keep_size,
+               cfg->delete_ingested ? "yes" : "no");
         printf("[store]\nurl = %s\ncredentials = %s%s%s%s\nca_file = %s\nssh_key = %s\nssh_host_key = %s\n"
                "allow_http = %s\nconnect_timeout = %u\nstall_timeout = %u\n\n",
                cfg->store_url, cred->source ?: "(none)",

@@ -89,6 +89,8 @@ struct collect {
         bool stream_only;               /* no disk for the dump: it is streamed */
         bool spool_full;
         bool in_place;                  /* a saved dump is linked from the spool, not copied */
+        bool adopt;                     /* vmcore is ours to move into the spool (a reassembled split set) */
+        const char *tool_dir;           /* the kdump tool's directory it came from, or NULL */
         bool fingerprint_only;          /* the first stages only; a kdump tool saves the dump */
         double t0;
         char err[1024];
@@ -288,6 +290,16 @@ static int capture(struct collect *c, unsigned *level) {
                 (void) fsync_path(dir, O_RDONLY | O_DIRECTORY);
                 return 0;
         }
+        if (c->adopt) {
+                /* Made for this crash in the spool's file system: moved,
+                 * not copied. */
+                if (rename(c->vmcore, final) == 0) {
+                        (void) fsync_path(dir, O_RDONLY | O_DIRECTORY);
+                        return 0;
+                }
+                if (errno != EXDEV)
+                        return log_error_errno(-errno, "%s", final);
+        }
         fd = open(c->vmcore, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return log_error_errno(-errno, "%s", c->vmcore);
@@ -462,6 +474,11 @@ static int run(struct collect *c) {
                                                                                : VMC_DUMP_WANTED;
                         r = vmc_spool_state_save(dirfd, &s);
                 }
+        }
+        if (r >= 0 && c->tool_dir && strcmp(s.tool_dir, c->tool_dir) != 0) {
+                /* For [capture] delete_ingested, once the store has it. */
+                snprintf(s.tool_dir, sizeof(s.tool_dir), "%s", c->tool_dir);
+                r = vmc_spool_state_save(dirfd, &s);
         }
         if (r == -EBUSY) {
                 log_error("crash %s: another vmcored is storing it now (its spool directory %s/%s is locked)",
@@ -640,21 +657,34 @@ int cmd_collect(int argc, char **argv) {
         return ret;
 }
 
-static int collect_with(const struct vmc_settings *st, const char *vmcore, bool in_place) {
-        struct collect c = { .st = *st, .vmcore = vmcore, .in_place = in_place, .t0 = now_ms() };
-        int ret = run(&c);
+static int collect_with(struct collect *c) {
+        int ret = run(c);
 
         fflush(stdout); /* run's child leaves with _exit */
-        vmc_store_close(c.store);
-        vmc_store_close(c.spool);
-        vmc_store_url_done(&c.spool_url);
+        vmc_store_close(c->store);
+        vmc_store_close(c->spool);
+        vmc_store_url_done(&c->spool_url);
         return ret;
 }
 
 int vmc_collect_saved(const struct vmc_settings *st, const char *vmcore) {
-        return collect_with(st, vmcore, true);
+        _cleanup_free_ char *tool_dir = realpath(vmcore, NULL);
+        struct collect c = { .st = *st, .vmcore = vmcore, .in_place = true, .t0 = now_ms() };
+        char *slash = tool_dir ? strrchr(tool_dir, '/') : NULL;
+
+        if (slash && slash != tool_dir) {
+                *slash = '\0';
+                c.tool_dir = tool_dir;
+        }
+        return collect_with(&c);
+}
+
+int vmc_collect_reassembled(const struct vmc_settings *st, const char *vmcore, const char *tool_dir) {
+        struct collect c = { .st = *st, .vmcore = vmcore, .adopt = true, .tool_dir = tool_dir, .t0 = now_ms() };
+        return collect_with(&c);
 }
 
 int vmc_collect_vmcore(const struct vmc_settings *st, const char *vmcore) {
-        return collect_with(st, vmcore, false);
+        struct collect c = { .st = *st, .vmcore = vmcore, .t0 = now_ms() };
+        return collect_with(&c);
 }

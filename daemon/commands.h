@@ -51,6 +51,10 @@ int vmc_command_open_store(const struct vmc_settings *st, struct vmc_store **ret
 /* collect, for a dump another tool saved (run's ingest): the dump stays
  * where it is (the spool links to it); returns collect's exit status. */
 int vmc_collect_saved(const struct vmc_settings *st, const char *vmcore);
+/* collect, for the dump reassembled from a kdump tool's split set: vmcore
+ * (in the spool's file system) is moved into the crash's directory;
+ * tool_dir is where the split files are. Returns collect's exit status. */
+int vmc_collect_reassembled(const struct vmc_settings *st, const char *vmcore, const char *tool_dir);
 /* collect, with settings loaded already: the dump is captured (or streamed). */
 int vmc_collect_vmcore(const struct vmc_settings *st, const char *vmcore);
 

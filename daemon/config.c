@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <ini.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +12,7 @@
 #include "config.h"
 #include "util.h"
 
-enum key_type { KEY_STRING, KEY_BOOL, KEY_UINT, KEY_ENUM };
+enum key_type { KEY_STRING, KEY_BOOL, KEY_UINT, KEY_ENUM, KEY_SIZE };
 
 struct key {
         const char *section, *name;
@@ -27,6 +29,7 @@ static const char *const upload_dumps[] = { "always", "unknown", "never", NULL }
 #define S(sec, nm, field, ne) { sec, nm, KEY_STRING, offsetof(struct vmc_config, field), 0, 0, NULL, ne }
 #define B(sec, nm, field) { sec, nm, KEY_BOOL, offsetof(struct vmc_config, field), 0, 0, NULL, false }
 #define U(sec, nm, field, lo, hi) { sec, nm, KEY_UINT, offsetof(struct vmc_config, field), lo, hi, NULL, false }
+#define Z(sec, nm, field) { sec, nm, KEY_SIZE, offsetof(struct vmc_config, field), 0, 0, NULL, false }
 #define E(sec, nm, field, ch) { sec, nm, KEY_ENUM, offsetof(struct vmc_config, field), 0, 0, ch, false }
 
 static const struct key keys[] = {
@@ -34,6 +37,9 @@ static const struct key keys[] = {
         S("capture", "crash_dir", crash_dir, true),
         U("capture", "dump_level", dump_level, 0, 31),
         { "capture", "compression", KEY_STRING, offsetof(struct vmc_config, compression), 0, 0, compressions, true },
+        U("capture", "keep_days", keep_days, 0, 36500),
+        Z("capture", "keep_size", keep_size),
+        B("capture", "delete_ingested", delete_ingested),
         S("store", "url", store_url, true),
         S("store", "credentials", credentials, false),
         S("store", "ca_file", ca_file, false),
@@ -63,6 +69,8 @@ int vmc_config_init(struct vmc_config *c) {
                 .dumps_per_fingerprint = 3,
                 .retries = 5,
                 .give_up_days = 30,
+                .keep_days = 7,
+                .keep_size = UINT64_C(2) << 30,
         };
         c->spool = strdup("/var/crash/vmcored");
         c->crash_dir = strdup("/var/crash");
@@ -119,6 +127,33 @@ static int parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *ret) {
         if (errno || *end || n < lo || n > hi)
                 return -ERANGE;
         *ret = (unsigned) n;
+        return 0;
+}
+
+/* A byte count: digits with an optional K, M, G or T (powers of 1024),
+ * optionally followed by "iB" or "B". */
+static int parse_size(const char *v, uint64_t *ret) {
+        static const char units[] = "KMGT";
+        unsigned long long n;
+        const char *u;
+        unsigned shift = 0;
+        char *end;
+
+        if (*v < '0' || *v > '9')
+                return -EINVAL;
+        errno = 0;
+        n = strtoull(v, &end, 10);
+        if (errno)
+                return -ERANGE;
+        if (*end && (u = strchr(units, toupper((unsigned char) *end)))) {
+                shift = 10 * (unsigned) (u - units + 1);
+                end++;
+        }
+        if (strcmp(end, "") != 0 && strcmp(end, "B") != 0 && !(shift && strcmp(end, "iB") == 0))
+                return -EINVAL;
+        if (shift && n > (UINT64_MAX >> shift))
+                return -ERANGE;
+        *ret = (uint64_t) n << shift;
         return 0;
 }
 
@@ -184,6 +219,13 @@ int vmc_config_set(struct vmc_config *c, const char *section, const char *key, c
                 if (r < 0)
                         return set_error(-EINVAL, err, errlen, "%s: [%s] %s: '%s' is not a number from %u to %u",
                                          origin, section, key, value, k->min, k->max);
+                return 0;
+        case KEY_SIZE:
+                r = parse_size(value, (uint64_t *) ((char *) c + k->offset));
+                if (r < 0)
+                        return set_error(-EINVAL, err, errlen,
+                                         "%s: [%s] %s: '%s' is not a size (bytes, or a number with K, M, G or T)",
+                                         origin, section, key, value);
                 return 0;
         case KEY_ENUM:
                 r = choice_index(k->choices, value);

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define VMC_CONFIG_DEFAULT "/etc/vmcored/vmcored.conf"
 
@@ -24,6 +25,9 @@ struct vmc_config {
         char *crash_dir;                /* where kdump tools leave dumps */
         unsigned dump_level;            /* makedumpfile -d, 0-31 */
         char *compression;              /* lzo, zlib, zstd, snappy, none */
+        unsigned keep_days;             /* a stored crash stays in the spool this long */
+        uint64_t keep_size;             /* bytes of stored crashes kept; 0: no limit */
+        bool delete_ingested;           /* delete a kdump tool's dump once the store has it */
         /* [store] */
         char *store_url;
         char *credentials;              /* file of access_key/secret_key or token */

@@ -101,3 +101,39 @@ int write_file_atomic(int dirfd, const char *name, const void *data, size_t len,
                 (void) unlinkat(dirfd, tmp, 0);
         return r;
 }
+
+static int remove_tree_depth(int at, const char *name, unsigned depth) {
+        struct dirent *de;
+        DIR *d;
+        int fd, r = 0;
+
+        if (unlinkat(at, name, 0) == 0 || errno == ENOENT)
+                return 0;
+        if (errno != EISDIR && errno != EPERM)
+                return -errno;
+        if (depth > 16)
+                return -ELOOP;
+        fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        d = fdopendir(fd);
+        if (!d) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        while ((de = readdir(d)))
+                if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+                        int k = remove_tree_depth(dirfd(d), de->d_name, depth + 1);
+                        if (k < 0 && r >= 0)
+                                r = k;
+                }
+        closedir(d);
+        if (unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT && r >= 0)
+                r = -errno;
+        return r;
+}
+
+int remove_tree_at(int at, const char *name) {
+        return remove_tree_depth(at, name, 0);
+}

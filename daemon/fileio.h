@@ -21,3 +21,8 @@ int write_full(int fd, const void *data, size_t len);
  * A kill at any point leaves the old file or the new one, and at worst the
  * temporary file, which the next call replaces. */
 int write_file_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
+
+/* Removes at/name and everything below it, without following symbolic
+ * links (a link is removed, not what it points to). 0 when it is gone
+ * (or was not there), or the first -errno. */
+int remove_tree_at(int at, const char *name);

@@ -7,8 +7,10 @@
  * the store stays away. It tells systemd READY, STATUS, WATCHDOG and, while
  * it reaches a safe point after SIGTERM, EXTEND_TIMEOUT_USEC.
  *
- * The dumps of other tools are never moved, changed or deleted: an
- * ingested directory is remembered in SPOOL/.ingested/<name>. */
+ * The dumps of other tools are never moved or changed (a split set is
+ * reassembled into the spool), and deleted only with [capture]
+ * delete_ingested once the store has them (spool-prune.c); an ingested
+ * directory is remembered in SPOOL/.ingested/<name>. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -23,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "commands.h"
 #include "fileio.h"
 #include "kdumpdir.h"
@@ -147,10 +150,36 @@ static int mark_ingested(int markfd, const char *name, const char *text) {
         return write_file_atomic(markfd, name, text, strlen(text), 0644);
 }
 
+/* "vmcore-12": 12; the order of makedumpfile --split's files. */
+static unsigned long split_number(const char *path) {
+        const char *dash = strrchr(path, '-');
+        return dash ? strtoul(dash + 1, NULL, 10) : 0;
+}
+
+static int cmp_split(const void *a, const void *b) {
+        unsigned long x = split_number(*(char *const *) a), y = split_number(*(char *const *) b);
+        return x < y ? -1 : x > y;
+}
+
+/* In run's child: a split set (makedumpfile --split) is made into one dump
+ * in the spool by makedumpfile --reassemble, and collect moves that into
+ * the crash's directory. The tool's files stay as they are. */
+static int ingest_split(const struct vmc_settings *st, struct kdump_dir *k, const char *dir, const char *whole,
+                        const char *log_path) {
+        int r;
+
+        qsort(k->dumps, k->n_dumps, sizeof(char *), cmp_split);
+        r = vmc_capture_reassemble(k->dumps, k->n_dumps, whole, log_path);
+        if (r < 0)
+                return 1;
+        log_info("%s: %zu split files reassembled into one dump", dir, k->n_dumps);
+        return vmc_collect_reassembled(st, whole, dir);
+}
+
 /* One crash directory of another tool: collect on its dump, in a child
  * (a damaged dump cannot take the service down). */
 static void ingest_one(struct runner *rn, int markfd, const char *crash_dir, const char *name) {
-        _cleanup_free_ char *dir = NULL;
+        _cleanup_free_ char *dir = NULL, *whole = NULL, *whole_log = NULL;
         struct kdump_dir k = {};
         char text[256];
         int r, ret;
@@ -167,12 +196,14 @@ static void ingest_one(struct runner *rn, int markfd, const char *crash_dir, con
                 log_warning("%s: %s", dir, strerror(-r));
                 return;
         }
-        if (k.n_dumps == 0 || k.incomplete || k.n_dumps > 1) {
+        if (k.n_dumps == 0 || k.incomplete || (k.n_dumps > 1 && strcmp(rn->st.cfg.spool, "none") == 0)) {
                 /* kdump-utils names a dump it could not finish
-                 * vmcore-incomplete: not read. */
+                 * vmcore-incomplete: not read. A split set is made whole
+                 * in the spool, which must be on a disk. */
                 const char *why = k.n_dumps == 0 ? "no dump, only a saved log"
                                   : k.incomplete ? "the dump is incomplete (vmcore-incomplete)"
-                                                 : "a split dump set is not ingested";
+                                                 : "a split dump set needs a spool on disk to be reassembled in "
+                                                   "([capture] spool = none)";
                 log_warning("%s: %s; ignored", dir, why);
                 snprintf(text, sizeof(text), "ignored: %s\n", why);
                 (void) mark_ingested(markfd, name, text);
@@ -180,15 +211,33 @@ static void ingest_one(struct runner *rn, int markfd, const char *crash_dir, con
                 return;
         }
         status("analyzing %s", k.dumps[0]);
-        log_info("ingesting %s", k.dumps[0]);
+        if (k.n_dumps > 1)
+                log_info("ingesting %s: a split set of %zu files (%s ...)", dir, k.n_dumps, k.dumps[0]);
+        else
+                log_info("ingesting %s", k.dumps[0]);
+        if (k.n_dumps > 1 && (asprintf(&whole, "%s/%s/.%s.reassembled", rn->spool, INGESTED_DIR, name) < 0 ||
+                              asprintf(&whole_log, "%s/%s/.%s.makedumpfile.log", rn->spool, INGESTED_DIR, name) < 0)) {
+                kdump_dir_done(&k);
+                return;
+        }
         fflush(NULL);
         pid = fork();
         if (pid == 0) {
                 (void) signal(SIGTERM, SIG_DFL);
                 (void) signal(SIGINT, SIG_DFL);
+                if (whole)
+                        _exit(ingest_split(&rn->st, &k, dir, whole, whole_log));
                 _exit(vmc_collect_saved(&rn->st, k.dumps[0]));
         }
         ret = pid < 0 ? -errno : wait_child(rn, pid);
+        if (whole) {
+                /* Moved into the crash's directory when it was kept;
+                 * otherwise (the store had it, or no dump is wanted) not
+                 * needed any more. */
+                (void) unlink(whole);
+                if (ret == 0 || ret == EXIT_SPOOLED || ret == EXIT_NO_DUMP)
+                        (void) unlink(whole_log);
+        }
         if (ret == 0 || ret == EXIT_SPOOLED || ret == EXIT_NO_DUMP) {
                 snprintf(text, sizeof(text), "ingested: %s (collect exit status %d)\n", k.dumps[0], ret);
                 (void) mark_ingested(markfd, name, text);

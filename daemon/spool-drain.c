@@ -11,6 +11,7 @@
 #include "layout.h"
 #include "log.h"
 #include "spool-drain.h"
+#include "spool-prune.h"
 #include "spool-state.h"
 #include "store.h"
 #include "upload.h"
@@ -230,5 +231,14 @@ int vmc_spool_drain(struct vmc_drain *d, struct vmc_drain_result *ret) {
 out:
         names_free(names, n);
         vmc_store_close(u.store);
+        /* What the store has whole leaves the spool by [capture] keep_*,
+         * whether or not the store could be reached now. */
+        if (!(d->cancel && *d->cancel)) {
+                struct vmc_prune_result pr;
+                if (vmc_spool_prune(&st->cfg, d->spool, time(NULL), &pr) >= 0) {
+                        ret->removed = pr.removed;
+                        ret->freed = pr.freed;
+                }
+        }
         return r;
 }

@@ -5,9 +5,11 @@
  * whole (its state.json says which stages are missing), store the rest, in
  * order, MANIFEST last; what fails stays, with the attempt and the error
  * in its state; crashes past [upload] give_up_* are given up, said once.
+ * Then the spool is pruned (spool-prune.h).
  * Used by vmcored upload (once, in the foreground) and vmcored run. */
 
 #include <signal.h>
+#include <stdint.h>
 
 #include "settings.h"
 
@@ -31,6 +33,8 @@ struct vmc_drain_result {
         unsigned done;                  /* complete in the store now */
         unsigned left;                  /* still not (all) stored */
         unsigned gave_up;               /* given up in this run */
+        unsigned removed;               /* stored crashes removed from the spool ([capture] keep_*) */
+        uint64_t freed;                 /* their bytes */
 };
 
 /* A negative errno only when the spool cannot be read or the store not

@@ -128,6 +128,8 @@ int vmc_spool_state_load(int crash_dirfd, struct vmc_spool_state *ret, char *err
                 r = copy_string(o, "lost", s.lost, sizeof(s.lost), false);
         if (r >= 0 && json_object_object_get_ex(o, "streamed", &v))
                 s.streamed = json_object_get_boolean(v);
+        if (r >= 0)
+                r = copy_string(o, "tool_dir", s.tool_dir, sizeof(s.tool_dir), false);
         if (r >= 0 && json_object_object_get_ex(o, "dump_elsewhere", &v))
                 s.dump_elsewhere = json_object_get_boolean(v);
         if (r >= 0 && json_object_object_get_ex(o, "dump_size", &v))
@@ -193,6 +195,7 @@ int vmc_spool_state_save(int crash_dirfd, struct vmc_spool_state *s) {
         json_object_object_add(o, "dump_level", s->dump_level >= 0 ? json_object_new_int(s->dump_level) : NULL);
         json_object_object_add(o, "compression", *s->compression ? json_object_new_string(s->compression) : NULL);
         json_object_object_add(o, "dump_elsewhere", json_object_new_boolean(s->dump_elsewhere));
+        json_object_object_add(o, "tool_dir", *s->tool_dir ? json_object_new_string(s->tool_dir) : NULL);
         json_object_object_add(o, "streamed", json_object_new_boolean(s->streamed));
         json_object_object_add(o, "dump_size", s->streamed ? json_object_new_int64((int64_t) s->dump_size) : NULL);
         json_object_object_add(o, "dump_sha256", *s->dump_sha256 ? json_object_new_string(s->dump_sha256) : NULL);

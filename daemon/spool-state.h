@@ -42,6 +42,7 @@ struct vmc_spool_state {
         int dump_level;                 /* makedumpfile -d; -1: copied as it was */
         char compression[16];           /* "" when copied */
         bool dump_elsewhere;            /* collect --fingerprint-only: a kdump tool saves the dump */
+        char tool_dir[1024];            /* the kdump tool's directory the dump was ingested from, or "" */
         bool streamed;                  /* the dump went straight to the store (no SPOOL/ID/vmcore) */
         uint64_t dump_size;             /* of the streamed dump */
         char dump_sha256[65];           /* of the streamed dump, hex */

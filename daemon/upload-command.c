@@ -23,7 +23,9 @@ static void help(void) {
                "Store what the spool still holds: for every crash in it that the store has\n"
                "not got whole (its state.json says which stages are missing), store the\n"
                "rest, in order, and MANIFEST.json last. Prints the id of each crash that is\n"
-               "complete now.\n"
+               "complete now. Then the crashes the store has whole leave the spool by\n"
+               "[capture] keep_days and keep_size (and with delete_ingested, the dumps of\n"
+               "kdump tools the store has are deleted); nothing else is ever removed.\n"
                "\n"
                "Options:\n"
                "      --config FILE       the configuration file (default %s)\n"
@@ -61,13 +63,15 @@ int cmd_upload(int argc, char **argv) {
         struct vmc_settings st = {};
         struct vmc_drain_result res;
         unsigned last = 0;
-        char spool[4096];
+        char buf[4096];
+        const char *spool;
         int r, ret = 1;
 
         if (!vmc_command_setup("upload", argc, argv, options, help, NULL, NULL, &st, &ret))
                 goto out;
+        spool = vmc_settings_spool(&st, buf, sizeof(buf));
         {
-                struct vmc_drain d = { .st = &st, .spool = vmc_settings_spool(&st, spool, sizeof(spool)) };
+                struct vmc_drain d = { .st = &st, .spool = spool };
                 if (isatty(STDERR_FILENO)) {
                         d.progress = show_bar;
                         d.userdata = &last;
@@ -78,8 +82,11 @@ int cmd_upload(int argc, char **argv) {
                 fputc('\n', stderr);
         if (r < 0)
                 goto out;
-        log_info("spool %s: %u crash%s stored now, %u left, %u given up now", vmc_settings_spool(&st, spool, sizeof(spool)), res.done,
+        log_info("spool %s: %u crash%s stored now, %u left, %u given up now", spool, res.done,
                  res.done == 1 ? "" : "es", res.left, res.gave_up);
+        if (res.removed)
+                log_info("spool %s: %u stored crash%s removed, %.1f MiB freed ([capture] keep_days, keep_size)", spool,
+                         res.removed, res.removed == 1 ? "" : "es", (double) res.freed / (1024 * 1024));
         ret = res.left || res.gave_up ? EXIT_SPOOLED : 0;
 out:
         vmc_settings_done(&st);

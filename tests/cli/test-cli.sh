@@ -121,6 +121,10 @@ contains "check-config: missing file named" "$tmp/err" "/nonexistent/vmcored.con
 printf '# nothing set\n' >"$conf/empty.conf"
 check "check-config: built-in defaults" 0 "$vmcored" check-config --config "$conf/empty.conf"
 if cmp -s "$tmp/out" "$tmp/documented"; then ok "check-config: conf/vmcored.conf states the built-in defaults"; else bad "check-config: conf/vmcored.conf states the built-in defaults"; diff "$tmp/out" "$tmp/documented"; fi
+# Every "#key = value" line of conf/vmcored.conf, uncommented, is the default.
+sed -E 's/^#([a-z_]+ =)/\1/' "$(dirname "$0")/../../conf/vmcored.conf" >"$conf/uncommented.conf"
+check "check-config: conf/vmcored.conf uncommented parses" 0 "$vmcored" check-config --config "$conf/uncommented.conf"
+if cmp -s "$tmp/out" "$tmp/documented"; then ok "check-config: each value conf/vmcored.conf states is the default"; else bad "check-config: each value conf/vmcored.conf states is the default"; diff "$tmp/out" "$tmp/documented"; fi
 printf '[store]\nurl = file:///srv/crashes\n\n# comment\n[capture]\ndump_levle = 1\n' >"$conf/typo.conf"
 check "check-config: unknown key" 1 "$vmcored" check-config --config "$conf/typo.conf"
 contains "check-config: unknown key names file, line and key" "$tmp/err" "$conf/typo.conf:6: [capture] dump_levle: unknown key"

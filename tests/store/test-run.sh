@@ -248,5 +248,57 @@ check "no dump saved by the tool: stored without it, saying why" test \
         "$(json "$work/store8/v1/crashes/$(cat "$work/pre6.out")/MANIFEST.json" '(d["dump"], d["lost"])')" = \
         "(None, 'the dump: the kdump tool saved none that vmcored run found')"
 
+# ---- a split set (makedumpfile --split): reassembled into the spool, the tool's files untouched ----
+crash7=$work/crash7 spool7=$work/spool7
+sp=$crash7/127.0.0.1-2026-11-22-13:00:00
+mkdir -p "$sp" "$work/split-ref"
+parts=()
+for i in $(seq 1 11); do parts+=("$sp/vmcore-$i"); done
+makedumpfile --split -l -d 31 "$fixtures/OOM/vmcore" "${parts[@]}" >/dev/null 2>&1
+check "split set: makedumpfile --split made 11 files" test "$(ls "$sp" | wc -l)" -eq 11
+cp "$fixtures/OOM/dmesg.txt" "$sp/vmcore-dmesg.txt"
+makedumpfile --reassemble "${parts[@]}" "$work/split-ref/vmcore" >/dev/null 2>&1
+snapshot "$crash7" >"$work/split-before.snap"
+"$vmcored" run --once --config "$work/empty.conf" --crash-dir "$crash7" --spool "$spool7" \
+        --store "file://$work/store9" >"$work/split.out" 2>"$work/split.err"
+check "split set: run --once exit 0" test $? -eq 0 || sed 's/^/    /' "$work/split.err"
+sid=$(cat "$work/split.out")
+check "split set: said" grep -q "ingesting $sp: a split set of 11 files" "$work/split.err"
+check "split set: one crash stored, complete" test -n "$sid" -a -s "$work/store9/v1/crashes/$sid/MANIFEST.json"
+check "split set: the stored dump is the reassembled one, byte for byte" cmp -s "$work/store9/v1/crashes/$sid/vmcore" "$work/split-ref/vmcore"
+"$vmcored" analyze --json "$fixtures/OOM/vmcore" >"$work/split-fixture.json" 2>/dev/null
+"$vmcored" analyze --json "$work/store9/v1/crashes/$sid/vmcore" >"$work/split-stored.json" 2>/dev/null
+split_want=$(json "$work/split-fixture.json" '(d["title"], d["fingerprint"], d["lines"])')
+check "split set: the stored dump reads as the original (title, fingerprint, log lines: $split_want)" test \
+        -n "$(json "$work/split-fixture.json" 'd["title"]')" -a \
+        "$(json "$work/split-stored.json" '(d["title"], d["fingerprint"], d["lines"])')" = \
+        "$(json "$work/split-fixture.json" '(d["title"], d["fingerprint"], d["lines"])')"
+check "split set: the same crash id as the original dump's" test "$sid" = "$(cat "$work/direct-202611220512.out")"
+check "split set: the spool holds its own dump (moved there, not a link)" test -f "$spool7/$sid/vmcore" -a ! -L "$spool7/$sid/vmcore"
+check "split set: no reassembly left behind" test -z "$(ls -A "$spool7/.ingested" | grep -v '^127.0.0.1-2026-11-22-13:00:00$')"
+check "split set: the state names the tool's directory" test "$(json "$spool7/$sid/state.json" 'd["tool_dir"]')" = "$sp"
+snapshot "$crash7" >"$work/split-after.snap"
+check "split set: the tool's files are untouched" cmp -s "$work/split-before.snap" "$work/split-after.snap"
+# A damaged set: makedumpfile --reassemble fails; said once, with its output kept.
+bs=$crash7/202611221301
+mkdir -p "$bs"
+cp "$sp/vmcore-1" "$bs/dump.202611221301-1"
+head -c 4096 "$sp/vmcore-2" >"$bs/dump.202611221301-2"
+"$vmcored" run --once --config "$work/empty.conf" --crash-dir "$crash7" --spool "$spool7" \
+        --store "file://$work/store9" >"$work/split-bad.out" 2>"$work/split-bad.err"
+check "damaged split set: run --once exit 0, nothing stored" test $? -eq 0 -a ! -s "$work/split-bad.out"
+check "damaged split set: makedumpfile's failure said, with its output" \
+        grep -q "makedumpfile --reassemble failed (exit status [0-9]*; its output is in $spool7/.ingested/.202611221301.makedumpfile.log)" "$work/split-bad.err"
+check "damaged split set: could not be ingested, said how to try again" grep -q "could not be ingested (collect exit status 1); remove $spool7/.ingested/202611221301 to try again" "$work/split-bad.err"
+check "damaged split set: no partial dump left" test ! -e "$spool7/.ingested/.202611221301.reassembled"
+# Without a spool on disk there is nowhere to reassemble it.
+crash8=$work/crash8
+mkdir -p "$crash8/202611221400"
+cp "$sp/vmcore-1" "$crash8/202611221400/dump.202611221400-1"
+cp "$sp/vmcore-2" "$crash8/202611221400/dump.202611221400-2"
+RUNTIME_DIRECTORY=$work/runtime "$vmcored" run --once --config "$work/empty.conf" --crash-dir "$crash8" --spool none \
+        --store "file://$work/store10" >/dev/null 2>"$work/split-none.err"
+check "split set, spool = none: ignored, said why" grep -q "$crash8/202611221400: a split dump set needs a spool on disk to be reassembled in (\[capture\] spool = none); ignored" "$work/split-none.err"
+
 echo "run: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Store URLs: every scheme, their defaults and each way to get one wrong.
- * (The configuration file and credentials are tested through
- * `vmcored check-config` in tests/cli.) */
+/* Store URLs: every scheme, their defaults and each way to get one wrong;
+ * sizes in settings. (The configuration file and credentials are tested
+ * through `vmcored check-config` in tests/cli.) */
 
 #include <errno.h>
 
+#include "settings.h" /* daemon/config.h: a bare "config.h" is the build's here */
 #include "store-url.h"
 #include "test-helpers.h"
 
@@ -118,8 +119,59 @@ static void test_https_sftp(void **state) {
         parse_bad("", false, "not file://");
 }
 
+static uint64_t size_ok(const char *v) {
+        struct vmc_config c;
+        char err[512] = "";
+        uint64_t n;
+
+        assert_int_equal(vmc_config_init(&c), 0);
+        if (vmc_config_set(&c, "capture", "keep_size", v, "test", err, sizeof(err)) < 0)
+                fail_msg("%s: %s", v, err);
+        n = c.keep_size;
+        vmc_config_done(&c);
+        return n;
+}
+
+static void size_bad(const char *v) {
+        struct vmc_config c;
+        char err[512] = "";
+
+        assert_int_equal(vmc_config_init(&c), 0);
+        assert_int_equal(vmc_config_set(&c, "capture", "keep_size", v, "test", err, sizeof(err)), -EINVAL);
+        if (!strstr(err, "test: [capture] keep_size: '") || !strstr(err, "is not a size"))
+                fail_msg("%s: '%s'", v, err);
+        assert_int_equal(c.keep_size, UINT64_C(2) << 30); /* unchanged: the default */
+        vmc_config_done(&c);
+}
+
+static void test_sizes(void **state) {
+        (void) state;
+        assert_int_equal(size_ok("0"), 0);
+        assert_int_equal(size_ok("4096"), 4096);
+        assert_int_equal(size_ok("4096B"), 4096);
+        assert_int_equal(size_ok("5k"), 5 * 1024);
+        assert_int_equal(size_ok("5K"), 5 * 1024);
+        assert_int_equal(size_ok("300M"), UINT64_C(300) << 20);
+        assert_int_equal(size_ok("2G"), UINT64_C(2) << 30);
+        assert_int_equal(size_ok("3GiB"), UINT64_C(3) << 30);
+        assert_int_equal(size_ok("2GB"), UINT64_C(2) << 30);
+        assert_int_equal(size_ok("1T"), UINT64_C(1) << 40);
+        assert_int_equal(size_ok("16777215T"), UINT64_C(16777215) << 40);
+        size_bad("");
+        size_bad("G");
+        size_bad("-1");
+        size_bad("1.5G");
+        size_bad("12X");
+        size_bad("2 G");
+        size_bad("2Gi");
+        size_bad("4096iB");
+        size_bad("16777216T");                  /* 2^64 */
+        size_bad("99999999999999999999");       /* beyond 64 bits */
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_sizes),
                 cmocka_unit_test(test_file),
                 cmocka_unit_test(test_s3),
                 cmocka_unit_test(test_https_sftp),
