@@ -136,5 +136,4 @@ check "without kdump's conf dir, the module stays out (check returns 255)" \
         test -s "$work/plain.img" -a -n "$(grep -E ' usr/bin/dracut-lib\.sh$| usr/lib/dracut-lib\.sh$| init$' "$work/plain.list")" \
         -a -z "$(grep -E '/vmcored$' "$work/plain.list")"
 
-echo "dracut: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish_test "dracut"

@@ -32,7 +32,15 @@ bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
 json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null; }
 rcval() { sed -n "s/^$2=//p" "$1/rc.txt"; }
-finish() { echo; echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit; }
+# The closing line; when all passed, the big files (dumps, the cross build)
+# go, as in lib.sh's finish_test.
+finish() {
+	echo
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ] || exit 1
+	[ -n "${VMCORED_KEEP_WORK:-}" ] || find "$work" -xdev -type f -size +1M -not -path '*/rgw/*' -delete 2>/dev/null
+	exit 0
+}
 
 if ! "$lab" check arm64; then
 	echo "SKIP: no arm64 QEMU lab on this machine: the arm64 crash tests did NOT run" >&2

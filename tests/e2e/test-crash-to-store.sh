@@ -213,5 +213,4 @@ check "crashkernel too small: nothing half-done in the store" \
         test -z "$(s3 GET '?list-type=2&prefix=e2e-small%2F' | grep -o '<Key>[^<]*')"
 check "crashkernel too small: no multipart upload left open" no_uploads_open
 
-echo "crash-to-store: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish_test "crash-to-store"

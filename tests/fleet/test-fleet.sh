@@ -341,5 +341,4 @@ check "fetch of a damaged object: the other files are there" cmp -s "$work/bad/r
 v fetch 20000101T000000Z-000000000000 -o "$work/none" >/dev/null 2>"$work/fetch-none.err"
 check "fetch of an unknown crash: exit 1, says so" test $? -eq 1 -a -n "$(grep -F 'not in the store' "$work/fetch-none.err")"
 
-echo "fleet ($backend): $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish_test "fleet ($backend)"

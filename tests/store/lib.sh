@@ -9,6 +9,20 @@ ok() { pass=$((pass + 1)); echo "ok   $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 # check NAME COMMAND...: one check, passed when COMMAND succeeds.
 check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+# finish_test LABEL: the closing line "LABEL: N passed, N failed", and the
+# exit status. When every check passed, the big files the test made (dumps,
+# spools) are deleted: a whole CI run keeps the work directories of two
+# builds and would otherwise need many GiB. VMCORED_KEEP_WORK=1 keeps them;
+# a failed test keeps them anyway. Files under rgw/ stay for the EXIT trap
+# that stops radosgw.
+finish_test() {
+        echo "$1: $pass passed, $fail failed"
+        [ "$fail" -eq 0 ] || exit 1
+        if [ -z "${VMCORED_KEEP_WORK:-}" ] && [ -d "${work:-}" ]; then
+                find "$work" -xdev -type f -size +1M -not -path '*/rgw/*' -delete 2>/dev/null
+        fi
+        exit 0
+}
 # json FILE EXPR: EXPR (Python, on d) of the JSON document in FILE.
 json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 

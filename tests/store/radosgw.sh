@@ -96,6 +96,9 @@ die() {
                 log "last lines of $logfile:"
                 tail -n 25 "$logfile" >&2
         fi
+        # ceph-mon exits 28 (ENOSPC) when its file system is (nearly) full,
+        # even with mon_data_avail_crit = 0: say how much is free.
+        log "free space where the cluster lives: $(df -h --output=avail,pcent "$dir" 2>/dev/null | tail -1)"
         exit 1
 }
 

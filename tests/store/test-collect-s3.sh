@@ -391,5 +391,4 @@ check "radosgw back: one crash, no duplicate" test "$(s3 GET "?delimiter=%2F&lis
 
 check "no upload left open at the end" test -z "$(s3 GET '?uploads=' | grep -o '<UploadId>[^<]*')"
 
-echo "collect-s3: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish_test "collect-s3"

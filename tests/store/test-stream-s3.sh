@@ -174,5 +174,4 @@ else
 fi
 check "no upload left open at the end" no_uploads_open
 
-echo "stream-s3: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish_test "stream-s3"

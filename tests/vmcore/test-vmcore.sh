@@ -193,4 +193,7 @@ PY
 fi
 
 echo "vmcore: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+[ "$fail" -eq 0 ] || exit 1
+# All passed: the dumps made here go (VMCORED_KEEP_WORK=1 keeps them).
+[ -n "${VMCORED_KEEP_WORK:-}" ] || find "$work" -xdev -type f -size +1M -delete 2>/dev/null
+exit 0
